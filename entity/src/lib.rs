@@ -1,0 +1,13 @@
+//! SeaORM entities of Tollgate: one module per table, rows only.
+//!
+//! Entities carry no business logic and are never exposed through GraphQL
+//! directly; the server maps them to hand-written GraphQL types.
+
+pub mod order_items;
+pub mod orders;
+pub mod payments;
+pub mod prelude;
+pub mod products;
+pub mod reviews;
+pub mod sessions;
+pub mod users;

@@ -1,0 +1,118 @@
+//! Turning executed operations, and requests refused before execution, into
+//! HTTP responses with the binding error details.
+
+use async_graphql::{BatchResponse, Response, Value};
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response as HttpResponse},
+};
+use serde_json::json;
+
+use super::negotiate::ResponseType;
+use crate::error::code;
+
+/// What every response of one request shares.
+pub struct Reply {
+    pub request_id: String,
+    pub response_type: ResponseType,
+    /// SQL statements the request ran, when they are to be exposed.
+    pub statements: Option<u64>,
+}
+
+impl Reply {
+    /// A request refused before any operation ran.
+    pub fn refuse(&self, status: StatusCode, code: &str, message: &str) -> HttpResponse {
+        let body = json!({
+            "errors": [{
+                "message": message,
+                "extensions": { "code": code, "requestId": self.request_id },
+            }]
+        });
+        self.json(status, &body)
+    }
+
+    /// The result of a single operation or of a batch.
+    pub fn executed(&self, response: BatchResponse) -> HttpResponse {
+        match response {
+            BatchResponse::Single(mut one) => {
+                self.finalize(&mut one);
+                let status = if self.response_type == ResponseType::GraphqlResponseJson
+                    && is_request_error(&one)
+                {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::OK
+                };
+                self.json(status, &to_json(&one))
+            }
+            BatchResponse::Batch(mut many) => {
+                let body: Vec<serde_json::Value> = many
+                    .iter_mut()
+                    .map(|one| {
+                        self.finalize(one);
+                        to_json(one)
+                    })
+                    .collect();
+                self.json(StatusCode::OK, &serde_json::Value::Array(body))
+            }
+        }
+    }
+
+    /// Gives every error a code and the request id; an error nobody coded
+    /// is unexpected, so its message is logged and masked.
+    fn finalize(&self, response: &mut Response) {
+        for error in &mut response.errors {
+            let extensions = error.extensions.get_or_insert_with(Default::default);
+            if extensions.get("code").is_none() {
+                tracing::error!(message = %error.message, path = ?error.path, "unexpected error");
+                error.message = "internal server error".to_owned();
+                extensions.set("code", code::INTERNAL);
+            }
+            extensions.set("requestId", self.request_id.as_str());
+        }
+    }
+
+    fn json(&self, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+        let mut response = (
+            status,
+            [
+                (header::CONTENT_TYPE, self.response_type.content_type()),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body.to_string(),
+        )
+            .into_response();
+        if let Some(count) = self.statements {
+            response
+                .headers_mut()
+                .insert("x-sql-statements", HeaderValue::from(count));
+        }
+        response
+    }
+}
+
+/// A response to a document that could not be parsed or validated: no
+/// operation ran, so it has no `data`.
+fn is_request_error(response: &Response) -> bool {
+    response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| {
+                    *c == Value::from(code::PARSE_FAILED)
+                        || *c == Value::from(code::VALIDATION_FAILED)
+                })
+        })
+}
+
+fn to_json(response: &Response) -> serde_json::Value {
+    let mut value = serde_json::to_value(response).unwrap_or_else(|_| json!({}));
+    if is_request_error(response)
+        && let Some(object) = value.as_object_mut()
+    {
+        object.remove("data");
+    }
+    value
+}

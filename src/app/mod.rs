@@ -1,0 +1,122 @@
+//! The HTTP application: state, router, and the server's life cycle.
+
+mod graphiql;
+mod graphql_http;
+mod health;
+mod request_id;
+mod router;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::{
+    accounts::password::Passwords,
+    config::Config,
+    db,
+    graphql::{AppSchema, build_schema},
+};
+
+pub use router::router;
+
+/// Everything a request handler or resolver needs, shared by all requests.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Validated configuration.
+    pub config: Arc<Config>,
+    /// Argon2id hashing, bounded to the number of cores.
+    pub passwords: Passwords,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+            passwords: Passwords::default(),
+        }
+    }
+}
+
+/// The state the HTTP layer holds: the application state and the schema built on it.
+#[derive(Clone)]
+pub struct Http {
+    pub state: AppState,
+    pub schema: AppSchema,
+}
+
+impl Http {
+    pub fn new(state: AppState) -> Self {
+        let schema = build_schema(state.clone());
+        Self { state, schema }
+    }
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    http: Http,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.bind_addr))?;
+        Ok(Self {
+            listener,
+            http: Http::new(AppState::new(db, config)),
+        })
+    }
+
+    /// The application state, e.g. to seed the database before serving.
+    pub fn state(&self) -> &AppState {
+        &self.http.state
+    }
+
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    pub fn port(&self) -> anyhow::Result<u16> {
+        Ok(self.local_addr()?.port())
+    }
+
+    /// Serves until the process receives Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let app = router(self.http).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("server failed")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

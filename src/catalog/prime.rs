@@ -1,0 +1,55 @@
+//! Priming of the relations selected under a list of products (see
+//! `graphql::loaders`): one query per selected relation and page shape,
+//! whatever the number of products.
+
+use std::collections::{HashMap, hash_map::Entry};
+
+use async_graphql::{Context, Lookahead, dataloader::Loader};
+use entity::products;
+
+use crate::{
+    error::Result,
+    graphql::{
+        Loaders,
+        pagination::PageArgs,
+        prime::{page_args, unique},
+    },
+    reviews::{self, loaders::ProductReviewsKey},
+};
+
+/// Loads what `node` (a `Product` selection) needs for `rows` into the request's loaders.
+pub async fn products(
+    ctx: &Context<'_>,
+    node: &Lookahead<'_>,
+    rows: &[products::Model],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids = unique(rows, |p| p.id);
+    if node.field("averageRating").exists() {
+        let ratings = loaders.ratings.loader().load(&ids).await?;
+        loaders.ratings.feed_many(ratings).await;
+    }
+    // Aliases of `reviews` with the same page share one query.
+    let mut loaded: HashMap<PageArgs, Vec<entity::reviews::Model>> = HashMap::new();
+    for field in node.field("reviews").selection_fields() {
+        let Some(page) = page_args(&field, reviews::CURSOR_TAG) else {
+            continue;
+        };
+        if let Entry::Vacant(slot) = loaded.entry(page) {
+            let keys: Vec<_> = ids
+                .iter()
+                .map(|&product_id| ProductReviewsKey { product_id, page })
+                .collect();
+            let pages = loaders.reviews_by_product.loader().load(&keys).await?;
+            let rows = pages.values().flatten().cloned().collect();
+            loaders.reviews_by_product.feed_many(pages).await;
+            slot.insert(rows);
+        }
+        let review = Lookahead::from(field).field("edges").field("node");
+        reviews::prime::reviews(ctx, &review, &loaded[&page]).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! GraphQL types of the catalog.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt};
+use chrono::{DateTime, Utc};
+use entity::products;
+
+use crate::{
+    error::AppError,
+    graphql::{
+        Loaders,
+        ids::cents,
+        pagination::{Connection, Cursor, PageArgs},
+    },
+    reviews::{self, Review, loaders::ProductReviewsKey},
+};
+
+/// Something the shop sells.
+pub struct Product(pub products::Model);
+
+/// Something the shop sells.
+#[Object]
+impl Product {
+    /// Unique id of the product.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Stock-keeping unit: unique, upper-case letters, digits and dashes.
+    async fn sku(&self) -> &str {
+        &self.0.sku
+    }
+
+    /// Name shown to shoppers.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Longer description; may be empty.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Price in the smallest unit of `currency` (cents).
+    async fn price_cents(&self) -> async_graphql::Result<i32> {
+        cents(self.0.price_cents).extend()
+    }
+
+    /// ISO 4217 currency code, such as EUR.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// Units in stock; never negative.
+    async fn stock(&self) -> i32 {
+        self.0.stock
+    }
+
+    /// Whether the product is for sale. Inactive products are visible to STAFF and ADMIN only.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+
+    /// When the product was created.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The product's reviews, newest first.
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last review already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<Review>> {
+        let page = PageArgs::parse(first, after.as_deref(), reviews::CURSOR_TAG).extend()?;
+        let key = ProductReviewsKey {
+            product_id: self.0.id,
+            page,
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        let rows = loaders
+            .reviews_by_product
+            .load_one(key)
+            .await
+            .map_err(AppError::from)
+            .extend()?
+            .unwrap_or_default();
+        Ok(Connection::build(
+            rows,
+            &page,
+            reviews::CURSOR_TAG,
+            |r| Cursor::from_time(r.created_at, r.id),
+            Review,
+        ))
+    }
+
+    /// Mean rating of all reviews, from 1 to 5; null when there are none.
+    async fn average_rating(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<f64>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let rating = loaders
+            .ratings
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        Ok(rating.flatten())
+    }
+}
+
+/// Narrows a product listing.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct ProductFilter {
+    /// Case-insensitive substring of the name or sku (at most 100 characters;
+    /// `%`, `_` and `\` match themselves).
+    pub search: Option<String>,
+    /// Only active (true) or inactive (false) products; honoured for STAFF and
+    /// ADMIN, everyone else sees active products only.
+    pub active: Option<bool>,
+}
+
+/// Order of a product listing.
+#[derive(Enum, Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum ProductOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Cheapest first.
+    PriceAsc,
+    /// Most expensive first.
+    PriceDesc,
+}

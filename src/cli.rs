@@ -1,0 +1,172 @@
+//! The command line: `serve` (default), `migrate`, `seed`, `schema` and
+//! `create-admin`. Failures print one line and exit non-zero.
+
+use std::{io::BufRead, process::ExitCode};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use migration::{Migrator, MigratorTrait};
+
+use crate::{
+    Application, Config,
+    accounts::{
+        input::{Email, Password},
+        password::Passwords,
+        service::{Provisioned, create_or_promote},
+    },
+    auth::Role,
+    config::ConfigArgs,
+    db, graphql, seed, telemetry,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "tollgate",
+    version,
+    about = "A GraphQL API server for a commerce backend"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load deterministic demo or benchmark data into an empty database.
+    Seed {
+        #[arg(long, value_enum, default_value = "demo")]
+        size: seed::Size,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Create an administrator, or promote an existing user.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        /// Read from standard input when absent.
+        #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[arg(long, value_enum, default_value = "admin")]
+        role: AdminRole,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+#[value(rename_all = "UPPERCASE")]
+enum AdminRole {
+    #[value(alias = "admin")]
+    Admin,
+    #[value(alias = "staff")]
+    Staff,
+}
+
+/// Parses the command line, runs the command and reports failure in one line.
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Schema = command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
+    let config = Config::from_args(&cli.config)?;
+    telemetry::init(config.is_production());
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { size } => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            let data = seed::seed(&db, &Passwords::default(), size).await?;
+            println!(
+                "seeded {} users, {} products, {} orders, {} order items, {} reviews",
+                data.users.len(),
+                data.products.len(),
+                data.orders.len(),
+                data.order_items.len(),
+                data.reviews.len()
+            );
+            Ok(())
+        }
+        Command::CreateAdmin {
+            email,
+            password,
+            role,
+        } => create_admin(&config, &email, password, role).await,
+        Command::Schema => Ok(()),
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.is_production() {
+        let db = db::connect(&config).await?;
+        let pending = Migrator::get_pending_migrations(&db).await?.len();
+        anyhow::ensure!(
+            pending == 0,
+            "DATABASE_URL: {pending} migrations are pending; run `tollgate migrate` first"
+        );
+    }
+    let app = Application::build(config).await?;
+    if seed::catalog_is_empty(&app.state().db).await? {
+        seed::seed(&app.state().db, &app.state().passwords, seed::Size::Demo).await?;
+        tracing::info!("seeded the demo catalog");
+    }
+    let addr = app.local_addr()?;
+    tracing::info!("Tollgate is listening on http://{addr}/graphql");
+    println!("GraphiQL: http://{addr}/graphql");
+    app.run_until_stopped().await
+}
+
+async fn create_admin(
+    config: &Config,
+    email: &str,
+    password: Option<String>,
+    role: AdminRole,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email, "email")?;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("failed to read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let password = Password::parse(&password, "password")?;
+    let role = match role {
+        AdminRole::Admin => Role::Admin,
+        AdminRole::Staff => Role::Staff,
+    };
+    let db = db::connect(config).await?;
+    db::migrate(&db).await?;
+    match create_or_promote(&db, &Passwords::default(), &email, password, role).await? {
+        Provisioned::Created(id) => println!("created {} {} ({id})", role.as_str(), email.as_str()),
+        Provisioned::Promoted(id) => {
+            println!("promoted {} to {} ({id})", email.as_str(), role.as_str())
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,368 @@
+//! Configuration from the environment and command-line flags, validated once
+//! at start-up so a bad value stops the process with one line naming it.
+
+use std::{fmt, net::SocketAddr, time::Duration};
+
+use clap::Args;
+
+/// Where the server runs: development is forgiving, production is strict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Raw settings as given by flags or environment variables; every value is a
+/// string so that validation can name the variable that is wrong.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ConfigArgs {
+    /// Database URL: sqlite://path or postgres://user@host/db.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "BIND_ADDR", global = true)]
+    pub bind_addr: Option<String>,
+    /// development or production.
+    #[arg(long = "env", env = "TOLLGATE_ENV", global = true)]
+    pub environment: Option<String>,
+    /// HMAC secret for access tokens (raw UTF-8, at least 32 bytes in production).
+    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Redis URL, for running several instances as one.
+    #[arg(long, env = "REDIS_URL", global = true)]
+    pub redis_url: Option<String>,
+    /// Comma-separated list of allowed CORS origins.
+    #[arg(long, env = "CORS_ORIGINS", global = true)]
+    pub cors_origins: Option<String>,
+    /// Serve GraphiQL on GET /graphql (default: on in development only).
+    #[arg(long, env = "GRAPHIQL", global = true)]
+    pub graphiql: Option<String>,
+    /// Largest accepted request body in bytes, after decompression.
+    #[arg(long, env = "BODY_LIMIT_BYTES", global = true)]
+    pub body_limit_bytes: Option<String>,
+    /// Largest accepted batch of operations in one request.
+    #[arg(long, env = "BATCH_LIMIT", global = true)]
+    pub batch_limit: Option<String>,
+    /// Request timeout in seconds.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", global = true)]
+    pub request_timeout_secs: Option<String>,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<String>,
+    /// Seconds to wait for a pooled database connection.
+    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", global = true)]
+    pub db_acquire_timeout_secs: Option<String>,
+    /// Add an `x-sql-statements` header with the number of SQL statements a
+    /// request ran (for tests and benchmarks).
+    #[arg(long, env = "EXPOSE_SQL_COUNT", global = true)]
+    pub expose_sql_count: Option<String>,
+}
+
+/// Validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Database URL (sqlite:// or postgres://).
+    pub database_url: String,
+    /// Address the HTTP server binds.
+    pub bind_addr: SocketAddr,
+    /// Development or production.
+    pub environment: Environment,
+    /// Access-token signing secret, when one was given.
+    pub jwt_secret: Option<Secret>,
+    /// Redis URL for scale-out, when given.
+    pub redis_url: Option<String>,
+    /// Allowed CORS origins, when configured.
+    pub cors_origins: Option<Vec<String>>,
+    /// Whether GET /graphql serves GraphiQL to browsers.
+    pub graphiql: bool,
+    /// Largest accepted request body in bytes (after decompression).
+    pub body_limit_bytes: usize,
+    /// Largest accepted batch of operations.
+    pub batch_limit: usize,
+    /// Time a request may take before it is cancelled.
+    pub request_timeout: Duration,
+    /// Largest number of pooled database connections.
+    pub db_max_connections: u32,
+    /// Time to wait for a pooled connection.
+    pub db_acquire_timeout: Duration,
+    /// Whether responses carry the `x-sql-statements` header.
+    pub expose_sql_count: bool,
+}
+
+/// A secret value that never prints itself.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// A configuration value that is wrong, naming its variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db?mode=rwc";
+const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Validates raw settings.
+    pub fn from_args(args: &ConfigArgs) -> Result<Self, ConfigError> {
+        let environment = match args.environment.as_deref().map(str::trim) {
+            None | Some("") | Some("development") => Environment::Development,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "TOLLGATE_ENV",
+                    format!("expected development or production, got {other:?}"),
+                ));
+            }
+        };
+        let production = environment == Environment::Production;
+        let database_url = parse_database_url(args.database_url.as_deref())?;
+        let jwt_secret = match args.jwt_secret.as_deref() {
+            Some(s) if production && s.len() < MIN_PRODUCTION_SECRET_BYTES => {
+                return Err(ConfigError::new(
+                    "JWT_SECRET",
+                    format!("must be at least {MIN_PRODUCTION_SECRET_BYTES} bytes in production"),
+                ));
+            }
+            Some("") | None if production => {
+                return Err(ConfigError::new("JWT_SECRET", "is required in production"));
+            }
+            Some("") | None => None,
+            Some(s) => Some(Secret::new(s)),
+        };
+        Ok(Self {
+            database_url,
+            bind_addr: parse_or("BIND_ADDR", args.bind_addr.as_deref(), "127.0.0.1:8080")?,
+            environment,
+            jwt_secret,
+            redis_url: non_empty(args.redis_url.as_deref()),
+            cors_origins: parse_origins(args.cors_origins.as_deref())?,
+            graphiql: parse_bool("GRAPHIQL", args.graphiql.as_deref(), !production)?,
+            body_limit_bytes: parse_positive("BODY_LIMIT_BYTES", &args.body_limit_bytes, 1 << 20)?,
+            batch_limit: parse_positive("BATCH_LIMIT", &args.batch_limit, 10)?,
+            request_timeout: Duration::from_secs(parse_positive(
+                "REQUEST_TIMEOUT_SECS",
+                &args.request_timeout_secs,
+                10,
+            )?),
+            db_max_connections: parse_positive("DB_MAX_CONNECTIONS", &args.db_max_connections, 10)?,
+            db_acquire_timeout: Duration::from_secs(parse_positive(
+                "DB_ACQUIRE_TIMEOUT_SECS",
+                &args.db_acquire_timeout_secs,
+                3,
+            )?),
+            expose_sql_count: parse_bool(
+                "EXPOSE_SQL_COUNT",
+                args.expose_sql_count.as_deref(),
+                false,
+            )?,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+}
+
+fn parse_database_url(value: Option<&str>) -> Result<String, ConfigError> {
+    let url = non_empty(value).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let known = ["sqlite:", "postgres://", "postgresql://"];
+    if known.iter().any(|scheme| url.starts_with(scheme)) {
+        Ok(url)
+    } else {
+        Err(ConfigError::new(
+            "DATABASE_URL",
+            "must start with sqlite:// or postgres://",
+        ))
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(
+    variable: &'static str,
+    value: Option<&str>,
+    default: &str,
+) -> Result<T, ConfigError> {
+    let raw = non_empty(value).unwrap_or_else(|| default.to_owned());
+    raw.parse()
+        .map_err(|_| ConfigError::new(variable, format!("cannot parse {raw:?}")))
+}
+
+fn parse_positive<T>(
+    variable: &'static str,
+    value: &Option<String>,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + Default + Copy,
+{
+    match non_empty(value.as_deref()) {
+        None => Ok(default),
+        Some(raw) => match raw.parse::<T>() {
+            Ok(v) if v > T::default() => Ok(v),
+            _ => Err(ConfigError::new(
+                variable,
+                format!("expected a positive whole number, got {raw:?}"),
+            )),
+        },
+    }
+}
+
+fn parse_bool(
+    variable: &'static str,
+    value: Option<&str>,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match non_empty(value)
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => Err(ConfigError::new(
+            variable,
+            format!("expected true or false, got {other:?}"),
+        )),
+    }
+}
+
+fn parse_origins(value: Option<&str>) -> Result<Option<Vec<String>>, ConfigError> {
+    let Some(raw) = non_empty(value) else {
+        return Ok(None);
+    };
+    let origins: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(String::from)
+        .collect();
+    for origin in &origins {
+        let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+            && !origin.ends_with('/')
+            && !origin.contains('*');
+        if !valid {
+            return Err(ConfigError::new(
+                "CORS_ORIGINS",
+                format!("{origin:?} is not an exact origin such as https://shop.example"),
+            ));
+        }
+    }
+    Ok(Some(origins))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ConfigArgs {
+        ConfigArgs::default()
+    }
+
+    #[test]
+    fn defaults_run_on_embedded_sqlite_in_development() {
+        let config = Config::from_args(&args()).unwrap();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.environment, Environment::Development);
+        assert!(config.graphiql);
+        assert_eq!(config.body_limit_bytes, 1 << 20);
+        assert_eq!(config.batch_limit, 10);
+        assert!(config.jwt_secret.is_none());
+    }
+
+    #[test]
+    fn production_requires_a_long_jwt_secret() {
+        let mut a = args();
+        a.environment = Some("production".into());
+        let err = Config::from_args(&a).unwrap_err();
+        assert_eq!(err.variable, "JWT_SECRET");
+        a.jwt_secret = Some("short".into());
+        assert_eq!(Config::from_args(&a).unwrap_err().variable, "JWT_SECRET");
+        a.jwt_secret = Some("x".repeat(32));
+        let config = Config::from_args(&a).unwrap();
+        assert!(config.is_production());
+        assert!(!config.graphiql, "GraphiQL is opt-in in production");
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        type Case = (&'static str, fn(&mut ConfigArgs));
+        let cases: [Case; 7] = [
+            ("BIND_ADDR", |a| a.bind_addr = Some("nowhere".into())),
+            ("TOLLGATE_ENV", |a| a.environment = Some("staging".into())),
+            ("DATABASE_URL", |a| {
+                a.database_url = Some("mysql://x".into())
+            }),
+            ("BATCH_LIMIT", |a| a.batch_limit = Some("0".into())),
+            ("BODY_LIMIT_BYTES", |a| {
+                a.body_limit_bytes = Some("-1".into())
+            }),
+            ("GRAPHIQL", |a| a.graphiql = Some("maybe".into())),
+            ("CORS_ORIGINS", |a| a.cors_origins = Some("*".into())),
+        ];
+        for (variable, set) in cases {
+            let mut a = args();
+            set(&mut a);
+            let err = Config::from_args(&a).unwrap_err();
+            assert_eq!(err.variable, variable);
+            assert!(err.to_string().contains(variable), "{err}");
+            assert!(!err.to_string().contains('\n'), "one line: {err}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_an_exact_list() {
+        let mut a = args();
+        a.cors_origins = Some("https://a.example, http://localhost:3000".into());
+        let config = Config::from_args(&a).unwrap();
+        assert_eq!(
+            config.cors_origins.unwrap(),
+            vec!["https://a.example", "http://localhost:3000"]
+        );
+    }
+
+    #[test]
+    fn the_secret_never_prints() {
+        let secret = Secret::new("hunter2-hunter2");
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+    }
+}

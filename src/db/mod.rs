@@ -1,0 +1,55 @@
+//! Database access: connecting with sensible pool settings on SQLite and
+//! PostgreSQL, migrations, and counting SQL statements per request.
+
+pub mod keyset;
+mod statements;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::Config;
+
+pub use statements::StatementCounter;
+
+/// Opens the pool, installs the statement counter and, on SQLite, switches to
+/// WAL so readers never wait for the writer.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .acquire_timeout(config.db_acquire_timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .idle_timeout(Duration::from_secs(300))
+        .sqlx_logging(false);
+    let statement_timeout = format!("{}", config.request_timeout.as_millis());
+    options.map_sqlx_postgres_opts(move |opts| {
+        opts.options([("statement_timeout", statement_timeout.as_str())])
+    });
+    options.map_sqlx_sqlite_opts(|opts| {
+        opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+    });
+    let mut db = Database::connect(options)
+        .await
+        .context("DATABASE_URL: cannot connect to the database")?;
+    db.set_metric_callback(|_| statements::record());
+    Ok(db)
+}
+
+/// Applies pending migrations; a no-op when the schema is current.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("failed to apply database migrations")
+}
+
+/// Checks that the database answers.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.execute_unprepared("SELECT 1").await.is_ok()
+}

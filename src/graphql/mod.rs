@@ -1,0 +1,45 @@
+//! The GraphQL schema: the merged roots of every domain, per-request data, and
+//! the extension that gives request errors their codes.
+
+mod error_codes;
+pub mod ids;
+pub mod loaders;
+pub mod pagination;
+pub mod prime;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+
+use crate::{app::AppState, auth::Viewer, catalog::CatalogQuery};
+
+pub use loaders::Loaders;
+
+/// The root query type, merged from every domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(CatalogQuery);
+
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Per-request facts resolvers and guards rely on.
+#[derive(Clone, Debug)]
+pub struct RequestMeta {
+    /// The id under which the request is logged; errors carry it.
+    pub request_id: String,
+    /// Who is asking.
+    pub viewer: Viewer,
+}
+
+/// Builds the schema, with the application state available to every resolver.
+pub fn build_schema(state: AppState) -> AppSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(state)
+        .extension(error_codes::ErrorCodes)
+        .finish()
+}
+
+/// The schema's SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}

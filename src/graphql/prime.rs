@@ -1,0 +1,34 @@
+//! Helpers shared by the domains' priming functions.
+
+use std::collections::HashSet;
+
+use async_graphql::SelectionField;
+use uuid::Uuid;
+
+use super::pagination::PageArgs;
+
+/// The distinct ids `key` picks from `rows`, in first-seen order.
+pub fn unique<R>(rows: &[R], key: impl Fn(&R) -> Uuid) -> Vec<Uuid> {
+    let mut seen = HashSet::with_capacity(rows.len());
+    rows.iter().map(key).filter(|id| seen.insert(*id)).collect()
+}
+
+/// The paging arguments of a selected connection field, when they are valid;
+/// invalid ones are left for the field's resolver to report.
+pub fn page_args(field: &SelectionField<'_>, tag: &str) -> Option<PageArgs> {
+    let arguments = field.arguments().ok()?;
+    let mut first = None;
+    let mut after = None;
+    for (name, value) in &arguments {
+        match (name.as_str(), value) {
+            ("first", async_graphql::Value::Number(n)) => {
+                first = Some(i32::try_from(n.as_i64()?).ok()?)
+            }
+            ("after", async_graphql::Value::String(s)) => after = Some(s.as_str()),
+            ("first" | "after", async_graphql::Value::Null) => {}
+            ("first" | "after", _) => return None,
+            _ => {}
+        }
+    }
+    PageArgs::parse(first, after, tag).ok()
+}

@@ -1,0 +1,22 @@
+//! Tollgate: a GraphQL API server for a commerce backend.
+//!
+//! Each domain (`accounts`, `catalog`, `reviews`) holds its GraphQL types,
+//! query roots, loaders and service functions; the shared plumbing (`app`,
+//! `graphql`, `db`, `config`, `error`, `auth`) sits beside them.
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod reviews;
+pub mod seed;
+pub mod telemetry;
+
+pub use app::{AppState, Application};
+pub use config::Config;
+pub use error::{AppError, Result};

@@ -1,0 +1,48 @@
+//! Priming of the relations selected under a list of reviews (see
+//! `graphql::loaders`): one query per selected relation, whatever the number
+//! of reviews.
+
+use async_graphql::{Context, Lookahead, dataloader::Loader};
+use entity::reviews;
+
+use crate::{
+    catalog,
+    error::Result,
+    graphql::{Loaders, prime::unique},
+};
+
+/// Loads what `node` (a `Review` selection) needs for `rows` into the request's loaders.
+pub async fn reviews(
+    ctx: &Context<'_>,
+    node: &Lookahead<'_>,
+    rows: &[reviews::Model],
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let author = node.field("author");
+    if author.exists() {
+        let users = loaders
+            .users
+            .loader()
+            .load(&unique(rows, |r| r.author_id))
+            .await?;
+        loaders.users.feed_many(users).await;
+    }
+    let product = node.field("product");
+    if product.exists() {
+        let products = loaders
+            .products
+            .loader()
+            .load(&unique(rows, |r| r.product_id))
+            .await?;
+        let products: Vec<_> = products.into_values().collect();
+        loaders
+            .products
+            .feed_many(products.iter().map(|p| (p.id, p.clone())))
+            .await;
+        Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
+    }
+    Ok(())
+}

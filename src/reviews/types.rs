@@ -1,0 +1,61 @@
+//! The GraphQL `Review` type.
+
+use async_graphql::{Context, ID, Object, ResultExt};
+use chrono::{DateTime, Utc};
+use entity::reviews;
+
+use crate::{accounts::User, catalog::Product, error::AppError, graphql::Loaders};
+
+/// A customer's review of a product.
+pub struct Review(pub reviews::Model);
+
+/// A customer's review of a product.
+#[Object]
+impl Review {
+    /// Unique id of the review.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Rating from 1 (poor) to 5 (excellent).
+    async fn rating(&self) -> i32 {
+        i32::from(self.0.rating)
+    }
+
+    /// The review's text.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// When the review was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Who wrote the review.
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let loaders = ctx.data::<Loaders>()?;
+        let user = loaders
+            .users
+            .load_one(self.0.author_id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        user.map(User).ok_or(AppError::NotFound("author")).extend()
+    }
+
+    /// The product reviewed; resolves whatever the product's status.
+    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
+        let loaders = ctx.data::<Loaders>()?;
+        let product = loaders
+            .products
+            .load_one(self.0.product_id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        product
+            .map(Product)
+            .ok_or(AppError::NotFound("product"))
+            .extend()
+    }
+}

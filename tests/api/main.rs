@@ -1,0 +1,11 @@
+//! Integration tests: GraphQL requests over the real router, on a fresh
+//! database per test (SQLite by default; PostgreSQL when TEST_DATABASE_URL
+//! points at one).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod catalog;
+mod helpers;
+mod http_rules;
+mod schema;
+mod statements;

@@ -1,0 +1,103 @@
+//! A nested catalog query costs a constant number of SQL statements, whatever
+//! the number of rows, for a lone request and under concurrency.
+
+use futures_util::future::join_all;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+const PRODUCTS_WITH_REVIEWS_AND_AUTHORS: &str = r#"
+query Catalog($first: Int!) {
+  products(first: $first) {
+    edges { node { id name reviews(first: 5) { edges { node { rating author { displayName } } } } } }
+  }
+}"#;
+
+/// products, their reviews (one windowed query), the reviews' authors.
+const STATEMENTS_PER_REQUEST: u64 = 3;
+
+fn review_count(data: &Value) -> usize {
+    data["products"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["reviews"]["edges"].as_array().unwrap().len())
+        .sum()
+}
+
+#[tokio::test]
+async fn a_nested_catalog_query_costs_three_statements_for_3_or_50_products() {
+    let app = TestApp::seeded().await;
+    for first in [3, 50] {
+        let response = app
+            .graphql(PRODUCTS_WITH_REVIEWS_AND_AUTHORS, json!({ "first": first }))
+            .await;
+        let body = response.json();
+        assert!(body.get("errors").is_none(), "{body}");
+        let products = body["data"]["products"]["edges"].as_array().unwrap().len();
+        assert_eq!(products, first);
+        assert!(
+            review_count(&body["data"]) > first / 2,
+            "the demo data has reviews"
+        );
+        assert_eq!(
+            response.statements(),
+            STATEMENTS_PER_REQUEST,
+            "products(first: {first}) with reviews and authors"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_of_32_concurrent_nested_queries_costs_three_statements() {
+    let app = TestApp::seeded().await;
+    let requests = (0..32).map(|i| {
+        let first = if i % 2 == 0 { 3 } else { 50 };
+        let app = &app;
+        async move {
+            app.graphql(PRODUCTS_WITH_REVIEWS_AND_AUTHORS, json!({ "first": first }))
+                .await
+        }
+    });
+    let responses = join_all(requests).await;
+    for response in &responses {
+        assert!(
+            response.json().get("errors").is_none(),
+            "{}",
+            response.json()
+        );
+        assert_eq!(response.statements(), STATEMENTS_PER_REQUEST);
+    }
+}
+
+#[tokio::test]
+async fn product_by_id_with_rating_reviews_and_each_reviews_product_stays_constant() {
+    let app = TestApp::seeded().await;
+    // A product with several reviews (the demo data has up to six per product).
+    let reviews = entity::reviews::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let id = reviews
+        .iter()
+        .map(|r| r.product_id)
+        .max_by_key(|id| reviews.iter().filter(|r| r.product_id == *id).count())
+        .unwrap();
+    let response = app
+        .graphql(
+            r#"query($id: ID!) { product(id: $id) {
+                averageRating
+                reviews(first: 5) { edges { node { author { displayName } product { sku averageRating } } } }
+            } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(
+        response.json().get("errors").is_none(),
+        "{}",
+        response.json()
+    );
+    // product, its rating, its reviews, their authors, their products, those products' ratings.
+    assert_eq!(response.statements(), 6);
+}
