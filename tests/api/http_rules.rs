@@ -108,12 +108,18 @@ async fn a_document_that_does_not_parse_is_400_with_graphql_response_json_and_20
 #[tokio::test]
 async fn a_document_that_does_not_validate_is_graphql_validation_failed() {
     let app = TestApp::spawn().await;
-    for query in [
-        "{ products { edges { node { noSuchField } } } }",
-        "query A { products { pageInfo { hasNextPage } } } query B { products { pageInfo { hasNextPage } } }",
-        "query($n: Int!) { products(first: $n) { pageInfo { hasNextPage } } }",
+    let needs_n = "query($n: Int!) { products(first: $n) { pageInfo { hasNextPage } } }";
+    for (query, variables) in [
+        ("{ products { edges { node { noSuchField } } } }", json!({})),
+        (
+            "query A { products { pageInfo { hasNextPage } } } query B { products { pageInfo { hasNextPage } } }",
+            json!({}),
+        ),
+        (needs_n, json!({})),
+        (needs_n, json!({ "n": null })),
+        (needs_n, json!({ "n": "not a number" })),
     ] {
-        let body = json!({ "query": query }).to_string();
+        let body = json!({ "query": query, "variables": variables }).to_string();
         let strict = post_with(&app, "application/json", Some(GRAPHQL_RESPONSE_JSON), &body).await;
         assert_eq!(
             strict.status,

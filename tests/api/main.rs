@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod catalog;
+mod cli;
 mod helpers;
 mod http_rules;
 mod schema;
