@@ -1,7 +1,11 @@
 //! Configuration from the environment and command-line flags, validated once
 //! at start-up so a bad value stops the process with one line naming it.
 
-use std::{fmt, net::SocketAddr, time::Duration};
+use std::{
+    fmt,
+    net::{IpAddr, SocketAddr},
+    time::Duration,
+};
 
 use clap::Args;
 
@@ -56,6 +60,38 @@ pub struct ConfigArgs {
     /// request ran (for tests and benchmarks).
     #[arg(long, env = "EXPOSE_SQL_COUNT", global = true)]
     pub expose_sql_count: Option<String>,
+    /// Earlier JWT secrets, comma-separated: tokens they signed still verify.
+    #[arg(
+        long,
+        env = "JWT_PREVIOUS_SECRETS",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_previous_secrets: Option<String>,
+    /// `iss` of access tokens.
+    #[arg(long, env = "JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+    /// `aud` of access tokens.
+    #[arg(long, env = "JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+    /// Lifetime of access tokens in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", global = true)]
+    pub access_token_ttl_secs: Option<String>,
+    /// Absolute lifetime of a refresh-token family in days.
+    #[arg(long, env = "REFRESH_TOKEN_TTL_DAYS", global = true)]
+    pub refresh_token_ttl_days: Option<String>,
+    /// Failed logins allowed per account in 15 minutes.
+    #[arg(long, env = "LOGIN_MAX_FAILURES", global = true)]
+    pub login_max_failures: Option<String>,
+    /// Failed logins allowed per client IP in 15 minutes.
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_IP", global = true)]
+    pub login_max_failures_per_ip: Option<String>,
+    /// Registrations allowed per client IP per hour.
+    #[arg(long, env = "REGISTER_PER_HOUR", global = true)]
+    pub register_per_hour: Option<String>,
+    /// Comma-separated proxy addresses whose X-Forwarded-For is trusted.
+    #[arg(long, env = "TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
 }
 
 /// Validated configuration.
@@ -67,8 +103,6 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// Development or production.
     pub environment: Environment,
-    /// Access-token signing secret, when one was given.
-    pub jwt_secret: Option<Secret>,
     /// Redis URL for scale-out, when given.
     pub redis_url: Option<String>,
     /// Allowed CORS origins, when configured.
@@ -87,6 +121,36 @@ pub struct Config {
     pub db_acquire_timeout: Duration,
     /// Whether responses carry the `x-sql-statements` header.
     pub expose_sql_count: bool,
+    /// Access and refresh token settings.
+    pub tokens: TokenConfig,
+    /// Throttling of logins and registrations.
+    pub throttle: ThrottleConfig,
+    /// Proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// Access and refresh token settings.
+#[derive(Clone, Debug)]
+pub struct TokenConfig {
+    /// The secret that signs new access tokens; `None` in development means an
+    /// ephemeral one is made at start.
+    pub secret: Option<Secret>,
+    /// Earlier secrets whose tokens still verify.
+    pub previous_secrets: Vec<Secret>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+/// Throttling of logins and registrations.
+#[derive(Clone, Debug)]
+pub struct ThrottleConfig {
+    pub login_failures_per_account: u32,
+    pub login_failures_per_ip: u32,
+    pub login_window: Duration,
+    pub registrations_per_ip: u32,
+    pub registration_window: Duration,
 }
 
 /// A secret value that never prints itself.
@@ -161,7 +225,54 @@ impl Config {
             database_url,
             bind_addr: parse_or("BIND_ADDR", args.bind_addr.as_deref(), "127.0.0.1:8080")?,
             environment,
-            jwt_secret,
+            tokens: TokenConfig {
+                secret: jwt_secret,
+                previous_secrets: args
+                    .jwt_previous_secrets
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new)
+                    .collect(),
+                issuer: non_empty(args.jwt_issuer.as_deref()).unwrap_or_else(|| "tollgate".into()),
+                audience: non_empty(args.jwt_audience.as_deref())
+                    .unwrap_or_else(|| "tollgate-api".into()),
+                access_ttl: Duration::from_secs(parse_positive(
+                    "ACCESS_TOKEN_TTL_SECS",
+                    &args.access_token_ttl_secs,
+                    900,
+                )?),
+                refresh_ttl: Duration::from_secs(
+                    86_400
+                        * parse_positive(
+                            "REFRESH_TOKEN_TTL_DAYS",
+                            &args.refresh_token_ttl_days,
+                            30,
+                        )?,
+                ),
+            },
+            throttle: ThrottleConfig {
+                login_failures_per_account: parse_positive(
+                    "LOGIN_MAX_FAILURES",
+                    &args.login_max_failures,
+                    10,
+                )?,
+                login_failures_per_ip: parse_positive(
+                    "LOGIN_MAX_FAILURES_PER_IP",
+                    &args.login_max_failures_per_ip,
+                    50,
+                )?,
+                login_window: Duration::from_secs(15 * 60),
+                registrations_per_ip: parse_positive(
+                    "REGISTER_PER_HOUR",
+                    &args.register_per_hour,
+                    30,
+                )?,
+                registration_window: Duration::from_secs(3600),
+            },
+            trusted_proxies: parse_proxies(args.trusted_proxies.as_deref())?,
             redis_url: non_empty(args.redis_url.as_deref()),
             cors_origins: parse_origins(args.cors_origins.as_deref())?,
             graphiql: parse_bool("GRAPHIQL", args.graphiql.as_deref(), !production)?,
@@ -265,6 +376,20 @@ fn parse_bool(
     }
 }
 
+fn parse_proxies(value: Option<&str>) -> Result<Vec<IpAddr>, ConfigError> {
+    value
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse().map_err(|_| {
+                ConfigError::new("TRUSTED_PROXIES", format!("{p:?} is not an IP address"))
+            })
+        })
+        .collect()
+}
+
 fn parse_origins(value: Option<&str>) -> Result<Option<Vec<String>>, ConfigError> {
     let Some(raw) = non_empty(value) else {
         return Ok(None);
@@ -306,7 +431,13 @@ mod tests {
         assert!(config.graphiql);
         assert_eq!(config.body_limit_bytes, 1 << 20);
         assert_eq!(config.batch_limit, 10);
-        assert!(config.jwt_secret.is_none());
+        assert!(config.tokens.secret.is_none());
+        assert_eq!(config.tokens.issuer, "tollgate");
+        assert_eq!(config.tokens.audience, "tollgate-api");
+        assert_eq!(config.tokens.access_ttl, Duration::from_secs(900));
+        assert_eq!(config.throttle.login_failures_per_account, 10);
+        assert_eq!(config.throttle.login_failures_per_ip, 50);
+        assert_eq!(config.throttle.registrations_per_ip, 30);
     }
 
     #[test]
@@ -326,7 +457,13 @@ mod tests {
     #[test]
     fn each_bad_value_names_its_variable() {
         type Case = (&'static str, fn(&mut ConfigArgs));
-        let cases: [Case; 7] = [
+        let cases: [Case; 9] = [
+            ("TRUSTED_PROXIES", |a| {
+                a.trusted_proxies = Some("10.0.0.1, proxy".into())
+            }),
+            ("ACCESS_TOKEN_TTL_SECS", |a| {
+                a.access_token_ttl_secs = Some("0".into())
+            }),
             ("BIND_ADDR", |a| a.bind_addr = Some("nowhere".into())),
             ("TOLLGATE_ENV", |a| a.environment = Some("staging".into())),
             ("DATABASE_URL", |a| {

@@ -1,5 +1,7 @@
 //! Validated account inputs, parsed once where they enter.
 
+use std::{collections::HashSet, sync::LazyLock};
+
 use crate::error::{AppError, Result};
 
 /// A trimmed, lower-cased, plausible email address.
@@ -59,6 +61,64 @@ impl Password {
         Ok(Self(raw.to_owned()))
     }
 
+    /// A new password (registration or change): besides the length, it may
+    /// not be one of the most common passwords nor the account's email
+    /// (NIST SP 800-63B); no composition rules.
+    pub fn parse_new(raw: &str, email: &Email, field: &str) -> Result<Self> {
+        let password = Self::parse(raw, field)?;
+        let lowered = raw.to_lowercase();
+        if lowered == email.as_str() {
+            return Err(AppError::bad_input(
+                field,
+                "password must not be the email address",
+            ));
+        }
+        if COMMON_PASSWORDS.contains(lowered.as_str()) {
+            return Err(AppError::bad_input(
+                field,
+                "password is too common; choose a less guessable one",
+            ));
+        }
+        Ok(password)
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// The most common passwords (see assets/passwords/README.md), lower-cased.
+static COMMON_PASSWORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    include_str!("../../assets/passwords/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+});
+
+/// A display name: trimmed, 1 to 100 characters, no control characters.
+#[derive(Clone, Debug)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self> {
+        let name = raw.trim();
+        let chars = name.chars().count();
+        if chars == 0 || chars > Self::MAX_CHARS || name.chars().any(char::is_control) {
+            return Err(AppError::bad_input(
+                field,
+                format!(
+                    "display name must be 1 to {} printable characters",
+                    Self::MAX_CHARS
+                ),
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }
@@ -95,6 +155,31 @@ mod tests {
                 other => panic!("{bad:?} gave {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn new_passwords_may_not_be_common_or_the_email() {
+        let email = Email::parse("ada@example.com", "input.email").unwrap();
+        let shipped = include_str!("../../assets/passwords/common-passwords.txt");
+        assert!(shipped.lines().count() >= 10_000);
+        assert!(COMMON_PASSWORDS.len() > 9_000, "distinct once lower-cased");
+        for bad in ["password", "12345678", "Password1", "ADA@example.com"] {
+            match Password::parse_new(bad, &email, "input.password") {
+                Err(AppError::BadInput { field, .. }) => assert_eq!(field, "input.password"),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+        assert!(Password::parse_new("violet staircase umbrella", &email, "p").is_ok());
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(
+            DisplayName::parse("  Ada  ", "n").unwrap().into_inner(),
+            "Ada"
+        );
+        assert!(DisplayName::parse("   ", "n").is_err());
+        assert!(DisplayName::parse(&"x".repeat(101), "n").is_err());
     }
 
     #[test]

@@ -1,9 +1,15 @@
-//! Accounts: users, their roles, and password hashing.
+//! Accounts: registration, sign-in with rotating refresh tokens, roles, and
+//! password hashing.
 
 pub mod input;
 pub mod loaders;
+mod mutation;
 pub mod password;
+mod query;
 pub mod service;
+pub mod sessions;
 mod types;
 
-pub use types::User;
+pub use mutation::AccountsMutation;
+pub use query::AccountsQuery;
+pub use types::{AuthPayload, ChangePasswordInput, LoginInput, RegisterInput, User};

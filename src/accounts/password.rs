@@ -9,8 +9,9 @@ use argon2::{
     Algorithm, Argon2, Params, Version,
     password_hash::{PasswordHasher as _, PasswordVerifier as _},
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 use tracing::Instrument;
+use uuid::Uuid;
 
 use crate::error::{AppError, Result};
 
@@ -29,6 +30,9 @@ fn argon2() -> Result<Argon2<'static>> {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// A hash of a random password, verified against when an email is
+    /// unknown so that the answer takes as long as for a known one.
+    dummy: Arc<OnceCell<String>>,
 }
 
 impl Default for Passwords {
@@ -36,6 +40,7 @@ impl Default for Passwords {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             permits: Arc::new(Semaphore::new(cores)),
+            dummy: Arc::new(OnceCell::new()),
         }
     }
 }
@@ -60,6 +65,23 @@ impl Passwords {
                 .is_ok())
         })
         .await
+    }
+
+    /// Verifies `password` against `hash`, or against a dummy hash when there
+    /// is none (unknown account), taking the same time either way.
+    pub async fn verify_or_dummy(&self, password: String, hash: Option<String>) -> Result<bool> {
+        let known = hash.is_some();
+        let hash = match hash {
+            Some(hash) => hash,
+            None => {
+                let dummy = self
+                    .dummy
+                    .get_or_try_init(|| self.hash(Uuid::new_v4().to_string()))
+                    .await?;
+                dummy.clone()
+            }
+        };
+        Ok(self.verify(password, hash).await? && known)
     }
 
     async fn run<T, F>(&self, work: F) -> Result<T>

@@ -1,42 +1,102 @@
-//! The GraphQL `User` type. The row's password hash has no field here, so it
-//! can never leak.
+//! GraphQL types of accounts. The row's password hash has no field here, so
+//! it can never leak.
 
-use async_graphql::{ID, Object};
+use async_graphql::{ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::users;
 
 use crate::auth::{Role, SelfOrStaff};
 
 /// A person with an account.
-pub struct User(pub users::Model);
+pub struct User {
+    pub row: users::Model,
+    /// Seen as themselves although the request carries no token for them
+    /// (the user who just signed in).
+    pub as_self: bool,
+}
+
+impl User {
+    pub fn new(row: users::Model) -> Self {
+        Self {
+            row,
+            as_self: false,
+        }
+    }
+
+    pub fn as_self(row: users::Model) -> Self {
+        Self { row, as_self: true }
+    }
+}
 
 /// A person with an account.
 #[Object]
 impl User {
     /// Unique id of the user.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.row.id.to_string())
     }
 
     /// Email address; visible to the user themselves, STAFF and ADMIN only
     /// (others get null with a FORBIDDEN error at this path).
-    #[graphql(guard = "SelfOrStaff(self.0.id)")]
+    #[graphql(guard = "SelfOrStaff { owner: self.row.id, granted: self.as_self }")]
     async fn email(&self) -> Option<&str> {
-        Some(&self.0.email)
+        Some(&self.row.email)
     }
 
     /// Public name shown with reviews.
     async fn display_name(&self) -> &str {
-        &self.0.display_name
+        &self.row.display_name
     }
 
     /// What the user may do.
     async fn role(&self) -> Role {
-        Role::parse(&self.0.role).unwrap_or(Role::Customer)
+        Role::parse(&self.row.role).unwrap_or(Role::Customer)
     }
 
     /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row.created_at
     }
+}
+
+/// The result of signing in: tokens and the signed-in user.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    /// Bearer token for the Authorization header; short-lived.
+    pub access_token: String,
+    /// Opaque token that `refreshToken` exchanges for new tokens; single use.
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i32,
+    /// The signed-in user.
+    pub user: User,
+}
+
+/// A new account.
+#[derive(InputObject)]
+pub struct RegisterInput {
+    /// Email address; becomes the sign-in name (stored lower-cased).
+    pub email: String,
+    /// 8 to 128 characters; not a common password, not the email.
+    pub password: String,
+    /// Public name, 1 to 100 characters.
+    pub display_name: String,
+}
+
+/// Credentials to sign in with.
+#[derive(InputObject)]
+pub struct LoginInput {
+    /// Email address of the account.
+    pub email: String,
+    /// The account's password.
+    pub password: String,
+}
+
+/// A password change of the signed-in user.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password: 8 to 128 characters, not a common password, not the email.
+    pub new_password: String,
 }

@@ -1,5 +1,6 @@
 //! The HTTP application: state, router, and the server's life cycle.
 
+mod client;
 mod graphiql;
 mod graphql_http;
 mod health;
@@ -14,6 +15,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     accounts::password::Passwords,
+    auth::{sessions::SessionCheck, throttle::Throttle, tokens::KeySet},
     config::Config,
     db,
     graphql::{AppSchema, build_schema},
@@ -30,14 +32,23 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Argon2id hashing, bounded to the number of cores.
     pub passwords: Passwords,
+    /// Keys that sign and verify access tokens.
+    pub keys: Arc<KeySet>,
+    /// Whether the session behind an access token is still live.
+    pub sessions: SessionCheck,
+    /// Limits on login failures and registrations.
+    pub throttle: Throttle,
 }
 
 impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
         Self {
             db,
-            config: Arc::new(config),
             passwords: Passwords::default(),
+            keys: Arc::new(KeySet::new(&config.tokens)),
+            sessions: SessionCheck::default(),
+            throttle: Throttle::in_memory(config.throttle.clone()),
+            config: Arc::new(config),
         }
     }
 }

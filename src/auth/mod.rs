@@ -1,15 +1,23 @@
-//! Who is asking: the viewer of a request and the guards that decide what
-//! they may see.
+//! Who is asking: the viewer of a request, the access tokens that prove it,
+//! the session check that makes revocation reach those tokens, the throttle
+//! on login and registration, and the guards that decide what a viewer sees.
 
 mod guards;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
 
 use async_graphql::Enum;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use guards::SelfOrStaff;
+pub use guards::{RoleGuard, SelfOrStaff, SignedIn};
 
 /// Account roles, ordered by privilege: CUSTOMER < STAFF < ADMIN.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Enum, Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     /// A shopper: sees the public catalog and their own orders.
     Customer,
@@ -44,15 +52,18 @@ pub enum Viewer {
     /// No credentials were sent.
     #[default]
     Anonymous,
-    /// A signed-in user.
-    User { id: Uuid, role: Role },
+    /// Credentials were sent but grant nothing; the reason is told to fields
+    /// that need a viewer.
+    Rejected(&'static str),
+    /// A signed-in user, in the session (refresh-token family) `session`.
+    User { id: Uuid, role: Role, session: Uuid },
 }
 
 impl Viewer {
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
             Self::User { id, .. } => Some(*id),
-            Self::Anonymous => None,
+            _ => None,
         }
     }
 
@@ -64,5 +75,26 @@ impl Viewer {
     /// STAFF and ADMIN see inactive products and every order.
     pub fn is_staff(&self) -> bool {
         self.has_role(Role::Staff)
+    }
+}
+
+/// The viewer an `Authorization` header stands for. No header is anonymous;
+/// anything but a valid bearer token of a live session grants nothing.
+pub async fn authenticate(
+    keys: &tokens::KeySet,
+    sessions: &sessions::SessionCheck,
+    db: &sea_orm::DatabaseConnection,
+    authorization: Option<&str>,
+) -> Viewer {
+    let Some(header) = authorization.map(str::trim).filter(|h| !h.is_empty()) else {
+        return Viewer::Anonymous;
+    };
+    let token = match header.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => return Viewer::Rejected("the Authorization header must be `Bearer <token>`"),
+    };
+    match keys.verify(token) {
+        Some(claims) => sessions.viewer(db, &claims).await,
+        None => Viewer::Rejected("the access token is invalid or expired"),
     }
 }

@@ -7,18 +7,30 @@ pub mod loaders;
 pub mod pagination;
 pub mod prime;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use std::net::IpAddr;
 
-use crate::{app::AppState, auth::Viewer, catalog::CatalogQuery};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::{
+    accounts::{AccountsMutation, AccountsQuery},
+    app::AppState,
+    auth::Viewer,
+    catalog::CatalogQuery,
+};
 
 pub use loaders::Loaders;
 
 /// The root query type, merged from every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct Query(CatalogQuery);
+pub struct Query(AccountsQuery, CatalogQuery);
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// The root mutation type, merged from every domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct Mutation(AccountsMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Per-request facts resolvers and guards rely on.
 #[derive(Clone, Debug)]
@@ -27,11 +39,14 @@ pub struct RequestMeta {
     pub request_id: String,
     /// Who is asking.
     pub viewer: Viewer,
+    /// The client's address (the socket peer, or from X-Forwarded-For when
+    /// the peer is a trusted proxy).
+    pub client_ip: IpAddr,
 }
 
 /// Builds the schema, with the application state available to every resolver.
 pub fn build_schema(state: AppState) -> AppSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(state)
         .extension(error_codes::ErrorCodes)
         .finish()
@@ -39,7 +54,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .finish()
         .sdl()
 }

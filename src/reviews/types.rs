@@ -41,7 +41,9 @@ impl Review {
             .await
             .map_err(AppError::from)
             .extend()?;
-        user.map(User).ok_or(AppError::NotFound("author")).extend()
+        user.map(User::new)
+            .ok_or(AppError::NotFound("author"))
+            .extend()
     }
 
     /// The product reviewed; resolves whatever the product's status.

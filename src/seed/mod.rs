@@ -7,9 +7,7 @@ mod generate;
 
 use anyhow::Context;
 use entity::{products, users};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::accounts::password::Passwords;
 
@@ -40,8 +38,7 @@ pub async fn seed(
     }
     let password_hash = passwords.hash(DEMO_PASSWORD.to_owned()).await?;
     let data = Dataset::generate(size, &password_hash);
-    let txn = db
-        .begin()
+    let txn = crate::db::begin_write(db)
         .await
         .context("failed to start the seed transaction")?;
     insert_all(&txn, data.users.clone()).await?;

@@ -1,8 +1,11 @@
 //! `TestApp`: the router on its own database, with typed request helpers.
 
+use std::net::SocketAddr;
+
 use axum::{
     Router,
     body::Body,
+    extract::connect_info::MockConnectInfo,
     http::{HeaderMap, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
@@ -10,19 +13,41 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tollgate::{
     AppState, Config,
+    accounts::{
+        input::{Email, Password},
+        service::create_or_promote,
+    },
     app::{Http, router},
+    auth::Role,
     config::ConfigArgs,
     db, seed,
 };
 use tower::ServiceExt;
 use uuid::Uuid;
 
+/// The secret test apps sign access tokens with.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+
 /// A running application on a database of its own, dropped with it.
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
-    _database: TestDatabase,
+    database_url: String,
+    _database: Option<TestDatabase>,
 }
+
+/// A signed-in test user.
+pub struct Session {
+    pub user_id: String,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// A password that passes every rule.
+pub const PASSWORD: &str = "violet staircase umbrella";
+
+const AUTH_FIELDS: &str = "accessToken refreshToken expiresIn user { id email role }";
 
 /// A response as a client sees it.
 pub struct TestResponse {
@@ -59,10 +84,22 @@ impl TestApp {
     /// An empty database, with settings adjusted by `configure`.
     pub async fn with(configure: impl FnOnce(&mut ConfigArgs)) -> Self {
         let database = TestDatabase::create().await;
+        let mut app = Self::on(&database.url, configure).await;
+        app._database = Some(database);
+        app
+    }
+
+    /// Another instance on this app's database, configured anew.
+    pub async fn sibling(&self, configure: impl FnOnce(&mut ConfigArgs)) -> Self {
+        Self::on(&self.database_url, configure).await
+    }
+
+    async fn on(database_url: &str, configure: impl FnOnce(&mut ConfigArgs)) -> Self {
         let mut args = ConfigArgs {
-            database_url: Some(database.url.clone()),
+            database_url: Some(database_url.to_owned()),
             expose_sql_count: Some("true".into()),
             db_max_connections: Some("5".into()),
+            jwt_secret: Some(JWT_SECRET.into()),
             ..ConfigArgs::default()
         };
         configure(&mut args);
@@ -70,10 +107,12 @@ impl TestApp {
         let conn = db::connect(&config).await.unwrap();
         db::migrate(&conn).await.unwrap();
         let state = AppState::new(conn, config);
+        let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
         Self {
-            router: router(Http::new(state.clone())),
+            router: router(Http::new(state.clone())).layer(MockConnectInfo(peer)),
             state,
-            _database: database,
+            database_url: database_url.to_owned(),
+            _database: None,
         }
     }
 
@@ -117,9 +156,17 @@ impl TestApp {
 
     /// Runs one operation and returns the response, which must be HTTP 200.
     pub async fn graphql(&self, query: &str, variables: Value) -> TestResponse {
-        let response = self
-            .post_json(&json!({ "query": query, "variables": variables }))
-            .await;
+        self.graphql_as(None, query, variables).await
+    }
+
+    /// Runs one operation with a bearer token; the response must be HTTP 200.
+    pub async fn graphql_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> TestResponse {
+        let response = self.send(token, &[], query, variables).await;
         assert_eq!(
             response.status,
             StatusCode::OK,
@@ -129,12 +176,104 @@ impl TestApp {
         response
     }
 
+    /// Runs one operation with a token and extra headers, whatever the status.
+    pub async fn send(
+        &self,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        query: &str,
+        variables: Value,
+    ) -> TestResponse {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        self.request(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Registers a customer and returns their session.
+    pub async fn register(&self, email: &str) -> Session {
+        let body = self
+            .graphql(
+                &format!("mutation($input: RegisterInput!) {{ register(input: $input) {{ {AUTH_FIELDS} }} }}"),
+                json!({ "input": { "email": email, "password": PASSWORD, "displayName": "Test User" } }),
+            )
+            .await
+            .json();
+        session(&body["data"]["register"]).unwrap_or_else(|| panic!("register failed: {body}"))
+    }
+
+    /// Signs in; `None` when refused.
+    pub async fn login(&self, email: &str, password: &str) -> Option<Session> {
+        let body = self.login_response(email, password, &[]).await.json();
+        session(&body["data"]["login"])
+    }
+
+    /// The raw response to a login attempt.
+    pub async fn login_response(
+        &self,
+        email: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        self.send(
+            None,
+            headers,
+            &format!(
+                "mutation($input: LoginInput!) {{ login(input: $input) {{ {AUTH_FIELDS} }} }}"
+            ),
+            json!({ "input": { "email": email, "password": password } }),
+        )
+        .await
+    }
+
+    /// Exchanges a refresh token; the raw body.
+    pub async fn refresh(&self, refresh_token: &str) -> Value {
+        self.graphql(
+            &format!(
+                "mutation($t: String!) {{ refreshToken(refreshToken: $t) {{ {AUTH_FIELDS} }} }}"
+            ),
+            json!({ "t": refresh_token }),
+        )
+        .await
+        .json()
+    }
+
+    /// A signed-in user with `role` (created as the CLI would).
+    pub async fn user_with_role(&self, email: &str, role: Role) -> Session {
+        create_or_promote(
+            &self.state.db,
+            &self.state.passwords,
+            &Email::parse(email, "email").unwrap(),
+            Password::parse(PASSWORD, "password").unwrap(),
+            role,
+        )
+        .await
+        .unwrap();
+        self.login(email, PASSWORD).await.expect("login")
+    }
+
     /// Runs one operation that must succeed and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await.json();
         assert!(body.get("errors").is_none(), "unexpected errors: {body}");
         body["data"].clone()
     }
+}
+
+/// The session in an `AuthPayload`, if the value is one.
+pub fn session(payload: &Value) -> Option<Session> {
+    Some(Session {
+        user_id: payload["user"]["id"].as_str()?.to_owned(),
+        email: payload["user"]["email"].as_str()?.to_owned(),
+        access_token: payload["accessToken"].as_str()?.to_owned(),
+        refresh_token: payload["refreshToken"].as_str()?.to_owned(),
+    })
 }
 
 /// The first error's `extensions.code`.

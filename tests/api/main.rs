@@ -4,9 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod catalog;
 mod cli;
+mod guards;
 mod helpers;
 mod http_rules;
 mod schema;
 mod statements;
+mod tokens;

@@ -5,7 +5,7 @@
 mod negotiate;
 mod response;
 
-use std::collections::HashMap;
+use std::{collections::HashMap, net::IpAddr};
 
 use async_graphql::{BatchRequest, Request, Variables, parser::types::OperationType};
 use axum::{
@@ -17,9 +17,9 @@ use axum::{
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use self::{negotiate::ResponseType, response::Reply};
-use super::{Http, graphiql, request_id::RequestId};
+use super::{Http, client, graphiql, request_id::RequestId};
 use crate::{
-    auth::Viewer,
+    auth,
     db::StatementCounter,
     error::code,
     graphql::{Loaders, RequestMeta},
@@ -29,6 +29,7 @@ use crate::{
 pub async fn post(
     State(http): State<Http>,
     RequestId(request_id): RequestId,
+    Peer(peer): Peer,
     headers: HeaderMap,
     body: Body,
 ) -> HttpResponse {
@@ -94,7 +95,7 @@ pub async fn post(
             "`query` is required",
         );
     }
-    execute(&http, reply, batch).await
+    execute(&http, reply, &headers, peer, batch).await
 }
 
 /// The query-string parameters of GET /graphql.
@@ -111,6 +112,7 @@ pub struct GetParams {
 pub async fn get(
     State(http): State<Http>,
     RequestId(request_id): RequestId,
+    Peer(peer): Peer,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResponse {
@@ -156,7 +158,7 @@ pub async fn get(
             return refused;
         }
     }
-    execute(&http, reply, BatchRequest::Single(request)).await
+    execute(&http, reply, &headers, peer, BatchRequest::Single(request)).await
 }
 
 fn request_from_params(params: GetParams) -> Result<Request, ()> {
@@ -194,14 +196,31 @@ fn selected_operation_type(
     }
 }
 
-/// Runs the operations with per-operation loaders, counting SQL statements.
-async fn execute(http: &Http, mut reply: Reply, batch: BatchRequest) -> HttpResponse {
+/// Runs the operations as the request's viewer, with per-operation loaders,
+/// counting SQL statements.
+async fn execute(
+    http: &Http,
+    mut reply: Reply,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    batch: BatchRequest,
+) -> HttpResponse {
+    let state = &http.state;
+    let counter = StatementCounter::default();
+    let db = &state.db;
+    let viewer = counter
+        .scope(auth::authenticate(
+            &state.keys,
+            &state.sessions,
+            db,
+            header_str(headers, header::AUTHORIZATION),
+        ))
+        .await;
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
-        viewer: Viewer::Anonymous,
+        viewer,
+        client_ip: client::client_ip(peer, headers, &state.config.trusted_proxies),
     };
-    let counter = StatementCounter::default();
-    let db = &http.state.db;
     let prepare = |request: Request| request.data(meta.clone()).data(Loaders::new(db, &counter));
     let batch = match batch {
         BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
@@ -214,6 +233,20 @@ async fn execute(http: &Http, mut reply: Reply, batch: BatchRequest) -> HttpResp
         reply.statements = Some(counter.get());
     }
     reply.executed(response)
+}
+
+/// The socket peer of the request, when known.
+pub struct Peer(Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client::peer(parts)))
+    }
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {

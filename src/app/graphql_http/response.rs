@@ -36,6 +36,13 @@ impl Reply {
         match response {
             BatchResponse::Single(mut one) => {
                 self.finalize(&mut one);
+                if let Some(retry_after) = refused_by_limiter(&one) {
+                    let mut response = self.json(StatusCode::TOO_MANY_REQUESTS, &to_json(&one));
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                    return response;
+                }
                 let status = if self.response_type == ResponseType::GraphqlResponseJson
                     && is_request_error(&one)
                 {
@@ -105,6 +112,25 @@ fn is_request_error(response: &Response) -> bool {
                         || *c == Value::from(code::VALIDATION_FAILED)
                 })
         })
+}
+
+/// When a limiter refused the whole operation (no data, only RATE_LIMITED
+/// errors), the longest `retryAfter`: the response is then HTTP 429.
+fn refused_by_limiter(response: &Response) -> Option<u64> {
+    if response.data != Value::Null || response.errors.is_empty() {
+        return None;
+    }
+    let mut longest = 0;
+    for error in &response.errors {
+        let extensions = error.extensions.as_ref()?;
+        if extensions.get("code") != Some(&Value::from(code::RATE_LIMITED)) {
+            return None;
+        }
+        if let Some(Value::Number(n)) = extensions.get("retryAfter") {
+            longest = longest.max(n.as_u64().unwrap_or(1));
+        }
+    }
+    Some(longest.max(1))
 }
 
 fn to_json(response: &Response) -> serde_json::Value {

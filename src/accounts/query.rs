@@ -1,0 +1,75 @@
+//! Account queries of the GraphQL root.
+
+use async_graphql::{Context, ID, Object, ResultExt};
+
+use super::{User, service};
+use crate::{
+    app::AppState,
+    auth::{Role, RoleGuard, SignedIn, Viewer},
+    error::AppError,
+    graphql::{
+        Loaders, RequestMeta,
+        ids::parse_id,
+        pagination::{Connection, Cursor, PageArgs},
+    },
+};
+
+const USERS_CURSOR: &str = "u";
+
+#[derive(Default)]
+pub struct AccountsQuery;
+
+#[Object]
+impl AccountsQuery {
+    /// The signed-in user; null when anonymous. An invalid or expired token
+    /// gives null with an UNAUTHENTICATED error, so clients know to refresh.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match &ctx.data::<RequestMeta>()?.viewer {
+            Viewer::Anonymous => Ok(None),
+            Viewer::Rejected(reason) => {
+                Err(AppError::Unauthenticated((*reason).to_owned())).extend()
+            }
+            Viewer::User { id, .. } => {
+                let user = ctx
+                    .data::<Loaders>()?
+                    .users
+                    .load_one(*id)
+                    .await
+                    .map_err(AppError::from)
+                    .extend()?;
+                Ok(user.map(User::new))
+            }
+        }
+    }
+
+    /// A user by id: yourself, or anyone for STAFF and ADMIN. Others' ids are NOT_FOUND.
+    #[graphql(guard = "SignedIn")]
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
+        let (state, meta) = (ctx.data::<AppState>()?, ctx.data::<RequestMeta>()?);
+        let id = parse_id(&id, "id").extend()?;
+        if meta.viewer.user_id() != Some(id) && !meta.viewer.is_staff() {
+            return Err(AppError::NotFound("user")).extend();
+        }
+        Ok(service::find(&state.db, id).await.extend()?.map(User::new))
+    }
+
+    /// Every user, newest first (ADMIN only).
+    #[graphql(guard = "RoleGuard(Role::Admin)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last user already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<User>> {
+        let state = ctx.data::<AppState>()?;
+        let page = PageArgs::parse(first, after.as_deref(), USERS_CURSOR).extend()?;
+        let rows = service::list(&state.db, &page).await.extend()?;
+        Ok(Connection::build(
+            rows,
+            &page,
+            USERS_CURSOR,
+            |u| Cursor::from_time(u.created_at, u.id),
+            User::new,
+        ))
+    }
+}
