@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, ResultExt};
 use super::{User, service};
 use crate::{
     app::AppState,
-    auth::{Role, RoleGuard, SignedIn, Viewer},
+    auth::{OwnerOrStaff, Role, RoleGuard, Viewer},
     error::AppError,
     graphql::{
         Loaders, RequestMeta,
@@ -43,13 +43,10 @@ impl AccountsQuery {
     }
 
     /// A user by id: yourself, or anyone for STAFF and ADMIN. Others' ids are NOT_FOUND.
-    #[graphql(guard = "SignedIn")]
+    #[graphql(guard = "OwnerOrStaff::by_id(&id)")]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
-        let (state, meta) = (ctx.data::<AppState>()?, ctx.data::<RequestMeta>()?);
+        let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id").extend()?;
-        if meta.viewer.user_id() != Some(id) && !meta.viewer.is_staff() {
-            return Err(AppError::NotFound("user")).extend();
-        }
         Ok(service::find(&state.db, id).await.extend()?.map(User::new))
     }
 

@@ -49,6 +49,32 @@ impl Guard for RoleGuard {
     }
 }
 
+/// For objects fetched by id that belong to one user: the owner and
+/// STAFF/ADMIN get them; another signed-in user gets NOT_FOUND, exactly as
+/// for an id that does not exist, so nothing leaks about its existence.
+pub struct OwnerOrStaff {
+    pub owner: Option<Uuid>,
+}
+
+impl OwnerOrStaff {
+    /// The guard for an object whose owner is named by the id argument `id`.
+    pub fn by_id(id: &async_graphql::ID) -> Self {
+        Self {
+            owner: Uuid::parse_str(id.as_str()).ok(),
+        }
+    }
+}
+
+impl Guard for OwnerOrStaff {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        match viewer(ctx)? {
+            v @ Viewer::User { id, .. } if v.is_staff() || self.owner == Some(*id) => Ok(()),
+            Viewer::User { .. } => Err(AppError::NotFound("object").extend()),
+            other => Err(unauthenticated(other).extend()),
+        }
+    }
+}
+
 /// For fields hidden from everyone but the user `owner` and STAFF/ADMIN:
 /// others get null with FORBIDDEN at the field, so the parent survives.
 /// `granted` marks a user seen as themselves without a token yet (the user

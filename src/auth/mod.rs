@@ -11,7 +11,7 @@ use async_graphql::Enum;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use guards::{RoleGuard, SelfOrStaff, SignedIn};
+pub use guards::{OwnerOrStaff, RoleGuard, SelfOrStaff, SignedIn};
 
 /// Account roles, ordered by privilege: CUSTOMER < STAFF < ADMIN.
 #[derive(
