@@ -5,6 +5,7 @@ pub mod input;
 pub mod loaders;
 mod mutation;
 pub mod password;
+pub mod prime;
 mod query;
 pub mod service;
 pub mod sessions;

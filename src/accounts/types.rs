@@ -1,11 +1,20 @@
 //! GraphQL types of accounts. The row's password hash has no field here, so
 //! it can never leak.
 
-use async_graphql::{ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, ResultExt, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::users;
 
-use crate::auth::{Role, SelfOrStaff};
+use crate::{
+    auth::{Role, SelfOrStaff},
+    error::AppError,
+    graphql::{
+        Loaders,
+        pagination::{Connection, Cursor, PageArgs},
+    },
+    orders::{self, Order, loaders::UserOrdersKey},
+    reviews::{self, Review, loaders::AuthorReviewsKey},
+};
 
 /// A person with an account.
 pub struct User {
@@ -56,6 +65,65 @@ impl User {
     /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.row.created_at
+    }
+
+    /// The user's orders, newest first; visible to the user themselves, STAFF
+    /// and ADMIN only (others get null with a FORBIDDEN error at this path).
+    #[graphql(guard = "SelfOrStaff { owner: self.row.id, granted: self.as_self }")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last order already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<Connection<Order>>> {
+        let page = PageArgs::parse(first, after.as_deref(), orders::CURSOR_TAG).extend()?;
+        let key = UserOrdersKey {
+            user_id: self.row.id,
+            page,
+            status: None,
+        };
+        let rows = ctx
+            .data::<Loaders>()?
+            .orders_by_user
+            .load_one(key)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        Ok(Some(Connection::build(
+            rows.unwrap_or_default(),
+            &page,
+            orders::CURSOR_TAG,
+            |o| Cursor::from_time(o.created_at, o.id),
+            Order,
+        )))
+    }
+
+    /// The user's reviews, newest first.
+    async fn reviews(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100; 20 when absent.")] first: Option<i32>,
+        #[graphql(desc = "Cursor of the last review already seen.")] after: Option<String>,
+    ) -> async_graphql::Result<Connection<Review>> {
+        let page = PageArgs::parse(first, after.as_deref(), reviews::AUTHOR_CURSOR_TAG).extend()?;
+        let key = AuthorReviewsKey {
+            author_id: self.row.id,
+            page,
+        };
+        let rows = ctx
+            .data::<Loaders>()?
+            .reviews_by_author
+            .load_one(key)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        Ok(Connection::build(
+            rows.unwrap_or_default(),
+            &page,
+            reviews::AUTHOR_CURSOR_TAG,
+            |r| Cursor::from_time(r.created_at, r.id),
+            Review,
+        ))
     }
 }
 

@@ -3,6 +3,7 @@
 mod client;
 mod graphiql;
 mod graphql_http;
+mod graphql_ws;
 mod health;
 mod request_id;
 mod router;
@@ -18,6 +19,7 @@ use crate::{
     auth::{sessions::SessionCheck, throttle::Throttle, tokens::KeySet},
     config::Config,
     db,
+    events::{EventBus, LocalBus},
     graphql::{AppSchema, build_schema},
 };
 
@@ -38,6 +40,8 @@ pub struct AppState {
     pub sessions: SessionCheck,
     /// Limits on login failures and registrations.
     pub throttle: Throttle,
+    /// Domain events for subscriptions.
+    pub events: Arc<dyn EventBus>,
 }
 
 impl AppState {
@@ -48,6 +52,7 @@ impl AppState {
             keys: Arc::new(KeySet::new(&config.tokens)),
             sessions: SessionCheck::default(),
             throttle: Throttle::in_memory(config.throttle.clone()),
+            events: Arc::new(LocalBus::default()),
             config: Arc::new(config),
         }
     }

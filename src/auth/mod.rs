@@ -78,6 +78,34 @@ impl Viewer {
     }
 }
 
+/// The access token a WebSocket connection was opened with; subscriptions
+/// re-check it on every event.
+#[derive(Clone, Debug)]
+pub struct ConnectionToken(pub tokens::AccessClaims);
+
+/// The viewer of a subscription at the time of an event: anonymous
+/// connections stay anonymous; a signed-in one must still hold an unexpired
+/// token of a live session.
+pub async fn recheck(
+    sessions: &sessions::SessionCheck,
+    db: &sea_orm::DatabaseConnection,
+    token: Option<&ConnectionToken>,
+) -> Result<Viewer, crate::error::AppError> {
+    let Some(ConnectionToken(claims)) = token else {
+        return Ok(Viewer::Anonymous);
+    };
+    if claims.exp <= chrono::Utc::now().timestamp() {
+        return Err(crate::error::AppError::Unauthenticated(
+            "the access token expired".into(),
+        ));
+    }
+    match sessions.viewer(db, claims).await {
+        viewer @ Viewer::User { .. } => Ok(viewer),
+        Viewer::Rejected(reason) => Err(crate::error::AppError::Unauthenticated(reason.into())),
+        Viewer::Anonymous => Ok(Viewer::Anonymous),
+    }
+}
+
 /// The viewer an `Authorization` header stands for. No header is anonymous;
 /// anything but a valid bearer token of a live session grants nothing.
 pub async fn authenticate(

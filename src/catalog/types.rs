@@ -129,3 +129,33 @@ pub enum ProductOrder {
     /// Most expensive first.
     PriceDesc,
 }
+
+/// A new product.
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateProductInput {
+    /// Unique stock-keeping unit: 3 to 32 of A-Z, 0-9 and -.
+    pub sku: String,
+    /// 1 to 200 characters.
+    pub name: String,
+    /// At most 5,000 characters; empty when absent.
+    pub description: Option<String>,
+    /// 0 to 100,000,000 cents.
+    pub price_cents: i32,
+    /// ISO 4217 code, such as EUR.
+    pub currency: String,
+    /// Units in stock, zero or more.
+    pub stock: i32,
+}
+
+/// Changes to a product; absent fields stay as they are.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct UpdateProductInput {
+    /// 1 to 200 characters.
+    pub name: Option<String>,
+    /// At most 5,000 characters.
+    pub description: Option<String>,
+    /// 0 to 100,000,000 cents.
+    pub price_cents: Option<i32>,
+    /// Whether the product is for sale.
+    pub active: Option<bool>,
+}

@@ -3,6 +3,7 @@
 
 pub mod keyset;
 mod statements;
+pub mod window;
 
 use std::time::Duration;
 

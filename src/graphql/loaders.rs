@@ -14,7 +14,9 @@ use crate::{
     accounts::loaders::UserLoader,
     catalog::loaders::{ProductLoader, RatingLoader},
     db::StatementCounter,
-    reviews::loaders::ReviewsByProductLoader,
+    orders::loaders::{OrderItemsLoader, OrderLoader, OrdersByUserLoader},
+    payments::loaders::PaymentsByOrderLoader,
+    reviews::loaders::{ReviewsByAuthorLoader, ReviewsByProductLoader},
 };
 
 pub type Cached<T> = DataLoader<T, HashMapCache>;
@@ -27,8 +29,18 @@ pub struct Loaders {
     pub ratings: Cached<RatingLoader>,
     /// A page of a product's reviews.
     pub reviews_by_product: Cached<ReviewsByProductLoader>,
+    /// A page of an author's reviews.
+    pub reviews_by_author: Cached<ReviewsByAuthorLoader>,
     /// Users by id.
     pub users: Cached<UserLoader>,
+    /// Orders by id.
+    pub orders: Cached<OrderLoader>,
+    /// An order's lines.
+    pub order_items: Cached<OrderItemsLoader>,
+    /// An order's payments.
+    pub order_payments: Cached<PaymentsByOrderLoader>,
+    /// A page of a user's orders.
+    pub orders_by_user: Cached<OrdersByUserLoader>,
 }
 
 impl Loaders {
@@ -37,8 +49,31 @@ impl Loaders {
             products: cached(ProductLoader(db.clone()), counter),
             ratings: cached(RatingLoader(db.clone()), counter),
             reviews_by_product: cached(ReviewsByProductLoader(db.clone()), counter),
+            reviews_by_author: cached(ReviewsByAuthorLoader(db.clone()), counter),
             users: cached(UserLoader(db.clone()), counter),
+            orders: cached(OrderLoader(db.clone()), counter),
+            order_items: cached(OrderItemsLoader(db.clone()), counter),
+            order_payments: cached(PaymentsByOrderLoader(db.clone()), counter),
+            orders_by_user: cached(OrdersByUserLoader(db.clone()), counter),
         }
+    }
+}
+
+impl Loaders {
+    /// Loaders that never cache, for long-lived subscriptions whose events
+    /// must see current rows.
+    pub fn uncached(db: &DatabaseConnection, counter: &StatementCounter) -> Self {
+        let loaders = Self::new(db, counter);
+        loaders.products.enable_all_cache(false);
+        loaders.ratings.enable_all_cache(false);
+        loaders.reviews_by_product.enable_all_cache(false);
+        loaders.reviews_by_author.enable_all_cache(false);
+        loaders.users.enable_all_cache(false);
+        loaders.orders.enable_all_cache(false);
+        loaders.order_items.enable_all_cache(false);
+        loaders.order_payments.enable_all_cache(false);
+        loaders.orders_by_user.enable_all_cache(false);
+        loaders
     }
 }
 

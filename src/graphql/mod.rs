@@ -9,13 +9,16 @@ pub mod prime;
 
 use std::net::IpAddr;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::{
     accounts::{AccountsMutation, AccountsQuery},
     app::AppState,
     auth::Viewer,
-    catalog::CatalogQuery,
+    catalog::{CatalogMutation, CatalogQuery, CatalogSubscription},
+    orders::{OrdersMutation, OrdersQuery, OrdersSubscription},
+    payments::PaymentsMutation,
+    reviews::ReviewsMutation,
 };
 
 pub use loaders::Loaders;
@@ -23,14 +26,25 @@ pub use loaders::Loaders;
 /// The root query type, merged from every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct Query(AccountsQuery, CatalogQuery);
+pub struct Query(AccountsQuery, CatalogQuery, OrdersQuery);
 
 /// The root mutation type, merged from every domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct Mutation(AccountsMutation);
+pub struct Mutation(
+    AccountsMutation,
+    CatalogMutation,
+    OrdersMutation,
+    PaymentsMutation,
+    ReviewsMutation,
+);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+/// The root subscription type, merged from every domain.
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct Subscription(OrdersSubscription, CatalogSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Per-request facts resolvers and guards rely on.
 #[derive(Clone, Debug)]
@@ -46,15 +60,23 @@ pub struct RequestMeta {
 
 /// Builds the schema, with the application state available to every resolver.
 pub fn build_schema(state: AppState) -> AppSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(state)
-        .extension(error_codes::ErrorCodes)
-        .finish()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .data(state)
+    .extension(error_codes::ErrorCodes)
+    .finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .finish()
+    .sdl()
 }

@@ -13,6 +13,7 @@ use crate::{
     accounts::User,
     catalog::Product,
     error::{AppError, Result},
+    orders::Order,
     reviews::Review,
 };
 
@@ -111,6 +112,7 @@ pub struct PageInfo {
 /// An item of a page together with its cursor.
 #[derive(SimpleObject)]
 #[graphql(
+    concrete(name = "OrderEdge", params(Order)),
     concrete(name = "ProductEdge", params(Product)),
     concrete(name = "ReviewEdge", params(Review)),
     concrete(name = "UserEdge", params(User))
@@ -125,6 +127,7 @@ pub struct Edge<T: OutputType> {
 /// One page of a list, in Relay connection form.
 #[derive(SimpleObject)]
 #[graphql(
+    concrete(name = "OrderConnection", params(Order)),
     concrete(name = "ProductConnection", params(Product)),
     concrete(name = "ReviewConnection", params(Review)),
     concrete(name = "UserConnection", params(User))

@@ -6,7 +6,7 @@ use async_graphql::{Context, Lookahead, dataloader::Loader};
 use entity::reviews;
 
 use crate::{
-    catalog,
+    accounts, catalog,
     error::Result,
     graphql::{Loaders, prime::unique},
 };
@@ -28,7 +28,12 @@ pub async fn reviews(
             .loader()
             .load(&unique(rows, |r| r.author_id))
             .await?;
-        loaders.users.feed_many(users).await;
+        let users: Vec<_> = users.into_values().collect();
+        loaders
+            .users
+            .feed_many(users.iter().map(|u| (u.id, u.clone())))
+            .await;
+        Box::pin(accounts::prime::users(ctx, &author, &users)).await?;
     }
     let product = node.field("product");
     if product.exists() {

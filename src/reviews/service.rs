@@ -4,62 +4,46 @@ use std::collections::HashMap;
 
 use entity::reviews;
 use sea_orm::{
-    ConnectionTrait, DbErr, FromQueryResult, Order,
-    sea_query::{Alias, Expr, ExprTrait, Func, Query, WindowStatement},
+    ConnectionTrait, DbErr, FromQueryResult,
+    sea_query::{Alias, Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
 
-use crate::{db::keyset, graphql::pagination::PageArgs};
+use crate::{db::window::Relation, graphql::pagination::PageArgs};
 
-/// A page of reviews (newest first) for each product, in one statement: a
-/// window function numbers each product's reviews and the outer query keeps
-/// the first `page.fetch_limit()` of each.
+/// A page of reviews (newest first) for each product, in one statement.
 #[tracing::instrument(skip_all, fields(products = product_ids.len()))]
 pub async fn pages_by_product(
     db: &impl ConnectionTrait,
     product_ids: &[Uuid],
     page: &PageArgs,
 ) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
-    use reviews::Column as C;
-    let mut inner = Query::select();
-    inner
-        .columns([
-            C::Id,
-            C::ProductId,
-            C::AuthorId,
-            C::Rating,
-            C::Body,
-            C::CreatedAt,
-        ])
-        .expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            WindowStatement::partition_by(C::ProductId)
-                .order_by(C::CreatedAt, Order::Desc)
-                .order_by(C::Id, Order::Desc)
-                .take(),
-            Alias::new("rn"),
-        )
-        .from(reviews::Entity)
-        .and_where(Expr::col(C::ProductId).is_in(product_ids.iter().copied()));
-    if let Some(after) = page.after {
-        let at = after.time().map_err(|e| DbErr::Custom(e.to_string()))?;
-        inner.cond_where(keyset::after(C::CreatedAt, C::Id, at, after.id, true));
+    relation(reviews::Column::ProductId)
+        .pages(db, product_ids, page, None, |r: &reviews::Model| {
+            r.product_id
+        })
+        .await
+}
+
+/// A page of reviews (newest first) for each author, in one statement.
+#[tracing::instrument(skip_all, fields(authors = author_ids.len()))]
+pub async fn pages_by_author(
+    db: &impl ConnectionTrait,
+    author_ids: &[Uuid],
+    page: &PageArgs,
+) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
+    relation(reviews::Column::AuthorId)
+        .pages(db, author_ids, page, None, |r: &reviews::Model| r.author_id)
+        .await
+}
+
+fn relation(parent: reviews::Column) -> Relation<reviews::Entity> {
+    Relation {
+        entity: reviews::Entity,
+        parent,
+        created_at: reviews::Column::CreatedAt,
+        id: reviews::Column::Id,
     }
-    let ranked = Alias::new("ranked");
-    let outer = Query::select()
-        .column((ranked.clone(), sea_orm::sea_query::Asterisk))
-        .from_subquery(inner, ranked.clone())
-        .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(page.fetch_limit()))
-        .order_by((ranked.clone(), C::CreatedAt), Order::Desc)
-        .order_by((ranked, C::Id), Order::Desc)
-        .to_owned();
-    let statement = db.get_database_backend().build(&outer);
-    let rows = reviews::Model::find_by_statement(statement).all(db).await?;
-    let mut pages: HashMap<Uuid, Vec<reviews::Model>> = HashMap::new();
-    for row in rows {
-        pages.entry(row.product_id).or_default().push(row);
-    }
-    Ok(pages)
 }
 
 /// Average rating of each product that has reviews. The sum and count are

@@ -17,7 +17,11 @@ use axum::{
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use self::{negotiate::ResponseType, response::Reply};
-use super::{Http, client, graphiql, request_id::RequestId};
+use super::{
+    Http, client, graphiql,
+    graphql_ws::{self, Upgrade},
+    request_id::RequestId,
+};
 use crate::{
     auth,
     db::StatementCounter,
@@ -113,9 +117,14 @@ pub async fn get(
     State(http): State<Http>,
     RequestId(request_id): RequestId,
     Peer(peer): Peer,
+    Upgrade(upgrade): Upgrade,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResponse {
+    if let Some((ws, protocol)) = upgrade {
+        let client_ip = client::client_ip(peer, &headers, &http.state.config.trusted_proxies);
+        return graphql_ws::upgrade(http, ws, protocol, request_id, client_ip);
+    }
     let accept = header_str(&headers, header::ACCEPT);
     let query_given = params.as_ref().is_ok_and(|p| p.query.is_some());
     if negotiate::wants_html(accept) && !query_given && http.state.config.graphiql {

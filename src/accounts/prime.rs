@@ -1,0 +1,57 @@
+//! Priming of the connections selected under a list of users (see
+//! `graphql::loaders`): one windowed query per selected connection and page.
+
+use async_graphql::{Context, Lookahead, dataloader::Loader};
+use entity::users;
+
+use crate::{
+    error::Result,
+    graphql::{
+        Loaders,
+        prime::{page_args, unique},
+    },
+    orders::{self, loaders::UserOrdersKey},
+    reviews::{self, loaders::AuthorReviewsKey},
+};
+
+/// Loads what `node` (a `User` selection) needs for `rows` into the request's loaders.
+pub async fn users(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[users::Model]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.data_unchecked::<Loaders>();
+    let ids = unique(rows, |u| u.id);
+    for field in node.field("orders").selection_fields() {
+        let Some(page) = page_args(&field, orders::CURSOR_TAG) else {
+            continue;
+        };
+        let keys: Vec<_> = ids
+            .iter()
+            .map(|&user_id| UserOrdersKey {
+                user_id,
+                page,
+                status: None,
+            })
+            .collect();
+        let pages = loaders.orders_by_user.loader().load(&keys).await?;
+        let rows: Vec<_> = pages.values().flatten().cloned().collect();
+        loaders.orders_by_user.feed_many(pages).await;
+        let order = Lookahead::from(field).field("edges").field("node");
+        Box::pin(orders::prime::orders(ctx, &order, &rows)).await?;
+    }
+    for field in node.field("reviews").selection_fields() {
+        let Some(page) = page_args(&field, reviews::AUTHOR_CURSOR_TAG) else {
+            continue;
+        };
+        let keys: Vec<_> = ids
+            .iter()
+            .map(|&author_id| AuthorReviewsKey { author_id, page })
+            .collect();
+        let pages = loaders.reviews_by_author.loader().load(&keys).await?;
+        let rows: Vec<_> = pages.values().flatten().cloned().collect();
+        loaders.reviews_by_author.feed_many(pages).await;
+        let review = Lookahead::from(field).field("edges").field("node");
+        Box::pin(reviews::prime::reviews(ctx, &review, &rows)).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,239 @@
+//! GraphQL subscriptions over WebSocket on `/graphql`, in both subprotocols
+//! (`graphql-transport-ws` and the legacy `graphql-ws`).
+//!
+//! The access token comes in the `connection_init` payload (`Authorization:
+//! Bearer …`, `authorization`, or `authToken` with the bare token). No token
+//! is an anonymous connection; a bad one closes the socket with 4403, and so
+//! does the token's expiry while the socket is open. Subscriptions re-check
+//! the session on every event.
+
+use std::{
+    net::IpAddr,
+    sync::{Arc, Mutex},
+};
+
+use async_graphql::{
+    Data,
+    http::{WebSocket as GraphQLWebSocket, WebSocketProtocols},
+};
+use axum::{
+    extract::{
+        FromRequestParts, WebSocketUpgrade,
+        ws::{CloseFrame, Message, WebSocket},
+    },
+    http::{header, request::Parts},
+    response::Response,
+};
+use chrono::Utc;
+use futures_util::{SinkExt, StreamExt, future};
+use tokio::time::{Duration, Instant, sleep_until};
+
+use super::Http;
+use crate::{
+    auth::{ConnectionToken, Viewer},
+    db::StatementCounter,
+    graphql::{Loaders, RequestMeta},
+};
+
+/// Close code for a refused or expired token.
+const FORBIDDEN: u16 = 4403;
+
+/// A WebSocket upgrade request for GraphQL, when the request is one, with the
+/// first GraphQL subprotocol the client offers.
+pub struct Upgrade(pub Option<(WebSocketUpgrade, WebSocketProtocols)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let wants = parts
+            .headers
+            .get(header::UPGRADE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+        if !wants {
+            return Ok(Self(None));
+        }
+        let upgrade = WebSocketUpgrade::from_request_parts(parts, state)
+            .await
+            .ok();
+        let protocol = parts
+            .headers
+            .get(header::SEC_WEBSOCKET_PROTOCOL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|offered| offered.split(',').find_map(|p| p.trim().parse().ok()));
+        Ok(Self(upgrade.zip(protocol)))
+    }
+}
+
+/// What the connection learnt at `connection_init`.
+#[derive(Default)]
+struct Handshake {
+    refused: bool,
+    expires_at: Option<Instant>,
+}
+
+/// Accepts the upgrade and serves the connection.
+pub fn upgrade(
+    http: Http,
+    ws: WebSocketUpgrade,
+    protocol: WebSocketProtocols,
+    request_id: String,
+    client_ip: IpAddr,
+) -> Response {
+    let limit = http.state.config.body_limit_bytes;
+    ws.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| serve(http, socket, protocol, request_id, client_ip))
+}
+
+async fn serve(
+    http: Http,
+    socket: WebSocket,
+    protocol: WebSocketProtocols,
+    request_id: String,
+    client_ip: IpAddr,
+) {
+    let handshake = Arc::new(Mutex::new(Handshake::default()));
+    let (mut sink, stream) = socket.split();
+    let input = stream
+        .take_while(|message| future::ready(message.is_ok()))
+        .filter_map(|message| {
+            future::ready(match message {
+                Ok(Message::Text(text)) => Some(text.as_bytes().to_vec()),
+                Ok(Message::Binary(bytes)) => Some(bytes.to_vec()),
+                _ => None,
+            })
+        });
+    let init = {
+        let (http, handshake) = (http.clone(), handshake.clone());
+        move |payload: serde_json::Value| {
+            init(
+                http.clone(),
+                handshake.clone(),
+                payload,
+                request_id.clone(),
+                client_ip,
+            )
+        }
+    };
+    let messages = GraphQLWebSocket::new(http.schema.clone(), input, protocol)
+        .on_connection_init(init)
+        .keepalive_timeout(Duration::from_secs(30));
+    futures_util::pin_mut!(messages);
+    loop {
+        let expires_at = handshake.lock().ok().and_then(|h| h.expires_at);
+        let expiry = async move {
+            match expires_at {
+                Some(at) => sleep_until(at).await,
+                None => future::pending::<()>().await,
+            }
+        };
+        let outgoing = tokio::select! {
+            message = messages.next() => message,
+            () = expiry => {
+                close(&mut sink, FORBIDDEN, "the access token expired").await;
+                return;
+            }
+        };
+        let Some(message) = outgoing else {
+            if handshake.lock().is_ok_and(|h| h.refused) {
+                close(&mut sink, FORBIDDEN, "Forbidden").await;
+            }
+            return;
+        };
+        let frame = match message {
+            async_graphql::http::WsMessage::Text(text) => Message::Text(text.into()),
+            async_graphql::http::WsMessage::Close(code, reason) => {
+                let refused = handshake.lock().is_ok_and(|h| h.refused);
+                let (code, reason) = if refused {
+                    (FORBIDDEN, "Forbidden".to_owned())
+                } else {
+                    (code, reason)
+                };
+                close(&mut sink, code, &reason).await;
+                return;
+            }
+        };
+        if sink.send(frame).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn close<S>(sink: &mut S, code: u16, reason: &str)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = sink.send(Message::Close(Some(frame))).await;
+    let _ = sink.close().await;
+}
+
+/// The bearer token of a `connection_init` payload, if any.
+fn token(payload: &serde_json::Value) -> Option<String> {
+    let bearer = |key: &str| {
+        payload.get(key).and_then(|v| v.as_str()).map(|v| {
+            v.trim()
+                .strip_prefix("Bearer ")
+                .or_else(|| v.trim().strip_prefix("bearer "))
+                .unwrap_or(v.trim())
+                .to_owned()
+        })
+    };
+    bearer("Authorization")
+        .or_else(|| bearer("authorization"))
+        .or_else(|| {
+            payload
+                .get("authToken")
+                .and_then(|v| v.as_str())
+                .map(|v| v.trim().to_owned())
+        })
+        .filter(|t| !t.is_empty())
+}
+
+async fn init(
+    http: Http,
+    handshake: Arc<Mutex<Handshake>>,
+    payload: serde_json::Value,
+    request_id: String,
+    client_ip: IpAddr,
+) -> async_graphql::Result<Data> {
+    let state = &http.state;
+    let mut data = Data::default();
+    let viewer = match token(&payload) {
+        None => Viewer::Anonymous,
+        Some(token) => {
+            let verified = match state.keys.verify(&token) {
+                Some(claims) => match state.sessions.viewer(&state.db, &claims).await {
+                    viewer @ Viewer::User { .. } => Some((viewer, claims)),
+                    _ => None,
+                },
+                None => None,
+            };
+            let Some((viewer, claims)) = verified else {
+                if let Ok(mut h) = handshake.lock() {
+                    h.refused = true;
+                }
+                return Err("Forbidden".into());
+            };
+            let remaining = (claims.exp - Utc::now().timestamp()).max(0) as u64;
+            if let Ok(mut h) = handshake.lock() {
+                h.expires_at = Some(Instant::now() + Duration::from_secs(remaining));
+            }
+            data.insert(ConnectionToken(claims));
+            viewer
+        }
+    };
+    data.insert(RequestMeta {
+        request_id,
+        viewer,
+        client_ip,
+    });
+    data.insert(Loaders::uncached(&state.db, &StatementCounter::default()));
+    Ok(data)
+}

@@ -1,0 +1,90 @@
+//! Loaders of order relations.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::{order_items, orders};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::{OrderStatus, service};
+use crate::graphql::pagination::PageArgs;
+
+/// Orders by id.
+pub struct OrderLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for OrderLoader {
+    type Value = orders::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = orders::Entity::find()
+            .filter(orders::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+    }
+}
+
+/// An order's lines; every requested order gets an entry.
+pub struct OrderItemsLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for OrderItemsLoader {
+    type Value = Vec<order_items::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = order_items::Entity::find()
+            .filter(order_items::Column::OrderId.is_in(keys.iter().copied()))
+            .order_by_asc(order_items::Column::Id)
+            .all(&self.0)
+            .await?;
+        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.order_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// One page of one user's orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UserOrdersKey {
+    pub user_id: Uuid,
+    pub page: PageArgs,
+    pub status: Option<OrderStatus>,
+}
+
+/// Pages of many users' orders, one windowed query per distinct page.
+pub struct OrdersByUserLoader(pub DatabaseConnection);
+
+impl Loader<UserOrdersKey> for OrdersByUserLoader {
+    type Value = Vec<orders::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[UserOrdersKey],
+    ) -> Result<HashMap<UserOrdersKey, Self::Value>, Self::Error> {
+        let mut groups: HashMap<(PageArgs, Option<OrderStatus>), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.page, key.status))
+                .or_default()
+                .push(key.user_id);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((page, status), users) in groups {
+            let mut pages = service::pages_by_user(&self.0, &users, &page, status).await?;
+            for user_id in users {
+                let key = UserOrdersKey {
+                    user_id,
+                    page,
+                    status,
+                };
+                out.insert(key, pages.remove(&user_id).unwrap_or_default());
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,18 @@
+//! Orders: placing them without ever overselling, cancelling with exactly one
+//! restock, shipping, and reading them scoped to who may see them.
+
+pub mod loaders;
+mod mutation;
+pub mod prime;
+mod query;
+pub mod service;
+mod subscription;
+mod types;
+
+pub use mutation::OrdersMutation;
+pub use query::OrdersQuery;
+pub use subscription::OrdersSubscription;
+pub use types::{Order, OrderFilter, OrderItem, OrderLineInput, OrderStatus, PlaceOrderInput};
+
+/// Cursor tag of order listings (newest first).
+pub const CURSOR_TAG: &str = "o";

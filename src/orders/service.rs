@@ -1,0 +1,336 @@
+//! Order service functions. Placing an order reserves stock with conditional
+//! decrements inside one write transaction, so concurrent orders never
+//! oversell; status changes are conditional updates, so each transition (and
+//! each restock) happens exactly once.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use entity::{order_items, orders, payments, products};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use super::{OrderFilter, OrderStatus, PlaceOrderInput};
+use crate::{
+    app::AppState,
+    auth::Viewer,
+    db::{self, keyset, window::Relation},
+    error::{AppError, Result},
+    events::Event,
+    graphql::{ids::parse_id, pagination::PageArgs},
+    payments::PaymentStatus,
+};
+
+pub const MAX_LINES: usize = 50;
+pub const MAX_QUANTITY: i32 = 1_000;
+
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A validated order line; `index` is its first position in the input.
+struct Line {
+    index: usize,
+    quantity: i32,
+}
+
+/// Parses and merges the lines: 1 to 50, quantities 1 to 1,000 (also once
+/// lines of one product are added up).
+fn lines(input: &PlaceOrderInput) -> Result<BTreeMap<Uuid, Line>> {
+    if input.items.is_empty() || input.items.len() > MAX_LINES {
+        return Err(AppError::bad_input(
+            "input.items",
+            format!("an order has 1 to {MAX_LINES} lines"),
+        ));
+    }
+    let mut merged: BTreeMap<Uuid, Line> = BTreeMap::new();
+    for (index, item) in input.items.iter().enumerate() {
+        let product_id = parse_id(&item.product_id, &format!("input.items.{index}.productId"))?;
+        let line = merged
+            .entry(product_id)
+            .or_insert(Line { index, quantity: 0 });
+        line.quantity = line.quantity.saturating_add(item.quantity);
+        if !(1..=MAX_QUANTITY).contains(&item.quantity) || line.quantity > MAX_QUANTITY {
+            return Err(AppError::bad_input(
+                format!("input.items.{index}.quantity"),
+                format!("quantity must be 1 to {MAX_QUANTITY} per product"),
+            ));
+        }
+    }
+    Ok(merged)
+}
+
+/// Places an order for `user_id`: all lines or none.
+#[tracing::instrument(skip(state, input))]
+pub async fn place(
+    state: &AppState,
+    user_id: Uuid,
+    input: &PlaceOrderInput,
+) -> Result<orders::Model> {
+    let lines = lines(input)?;
+    let txn = db::begin_write(&state.db).await?;
+    let products: HashMap<Uuid, products::Model> = products::Entity::find()
+        .filter(products::Column::Id.is_in(lines.keys().copied()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut currency: Option<&str> = None;
+    let mut total: i64 = 0;
+    for (id, line) in &lines {
+        let product = products.get(id).filter(|p| p.active).ok_or_else(|| {
+            AppError::bad_input(
+                format!("input.items.{}.productId", line.index),
+                "no such product for sale",
+            )
+        })?;
+        if *currency.get_or_insert(&product.currency) != product.currency {
+            return Err(AppError::bad_input(
+                "input.items",
+                "all products of an order must have one currency",
+            ));
+        }
+        total = total.saturating_add(product.price_cents.saturating_mul(i64::from(line.quantity)));
+    }
+    if total > i64::from(i32::MAX) {
+        return Err(AppError::bad_input(
+            "input.items",
+            "the order total is too large for one order",
+        ));
+    }
+    let at = now();
+    // Ascending product id: concurrent orders lock rows in one order, never deadlock.
+    for (id, line) in &lines {
+        let reserved = products::Entity::update_many()
+            .col_expr(
+                products::Column::Stock,
+                Expr::col(products::Column::Stock).sub(line.quantity),
+            )
+            .col_expr(products::Column::UpdatedAt, Expr::value(at))
+            .filter(products::Column::Id.eq(*id))
+            .filter(products::Column::Stock.gte(line.quantity))
+            .exec(&txn)
+            .await?;
+        if reserved.rows_affected != 1 {
+            return Err(AppError::InsufficientStock { product_id: *id });
+        }
+    }
+    let order = orders::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        status: Set(OrderStatus::Pending.as_str().to_owned()),
+        total_cents: Set(total),
+        currency: Set(currency.unwrap_or("EUR").to_owned()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&txn)
+    .await?;
+    let items = lines.iter().map(|(id, line)| order_items::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order.id),
+        product_id: Set(*id),
+        quantity: Set(line.quantity),
+        unit_price_cents: Set(products[id].price_cents),
+    });
+    order_items::Entity::insert_many(items)
+        .exec_without_returning(&txn)
+        .await?;
+    txn.commit().await?;
+    for product_id in lines.keys() {
+        state.events.publish(Event::StockChanged {
+            product_id: *product_id,
+        });
+    }
+    Ok(order)
+}
+
+/// Moves `order` from `from` to `to` if nobody moved it first.
+async fn transition(
+    db: &impl ConnectionTrait,
+    order: &orders::Model,
+    from: OrderStatus,
+    to: OrderStatus,
+) -> Result<orders::Model> {
+    let moved = orders::Entity::update_many()
+        .col_expr(orders::Column::Status, Expr::value(to.as_str()))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(now()))
+        .filter(orders::Column::Id.eq(order.id))
+        .filter(orders::Column::Status.eq(from.as_str()))
+        .exec(db)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Err(conflict("the order changed meanwhile; reload it"));
+    }
+    let mut order = order.clone();
+    order.status = to.as_str().to_owned();
+    Ok(order)
+}
+
+fn conflict(message: &str) -> AppError {
+    AppError::Conflict {
+        field: None,
+        message: message.to_owned(),
+    }
+}
+
+/// An order the viewer may act on: their own, or any for STAFF/ADMIN;
+/// anything else is NOT_FOUND, like an id that does not exist.
+async fn visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> Result<orders::Model> {
+    orders::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|o| viewer.is_staff() || viewer.user_id() == Some(o.user_id))
+        .ok_or(AppError::NotFound("order"))
+}
+
+/// Cancels an order: its owner while PENDING, STAFF/ADMIN while PENDING or
+/// PAID. Returns the stock exactly once and refunds a payment.
+#[tracing::instrument(skip(state))]
+pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<orders::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let order = visible(&txn, viewer, id).await?;
+    let status = OrderStatus::of(&order);
+    let allowed = match status {
+        OrderStatus::Pending => true,
+        OrderStatus::Paid => viewer.is_staff(),
+        OrderStatus::Shipped | OrderStatus::Cancelled => false,
+    };
+    if !allowed {
+        return Err(conflict(&format!(
+            "a {} order cannot be cancelled",
+            status.as_str()
+        )));
+    }
+    let cancelled = transition(&txn, &order, status, OrderStatus::Cancelled).await?;
+    let items = order_items::Entity::find()
+        .filter(order_items::Column::OrderId.eq(order.id))
+        .all(&txn)
+        .await?;
+    for item in &items {
+        products::Entity::update_many()
+            .col_expr(
+                products::Column::Stock,
+                Expr::col(products::Column::Stock).add(item.quantity),
+            )
+            .filter(products::Column::Id.eq(item.product_id))
+            .exec(&txn)
+            .await?;
+    }
+    if status == OrderStatus::Paid {
+        payments::Entity::update_many()
+            .col_expr(
+                payments::Column::Status,
+                Expr::value(PaymentStatus::Refunded.as_str()),
+            )
+            .filter(payments::Column::OrderId.eq(order.id))
+            .filter(payments::Column::Status.eq(PaymentStatus::Succeeded.as_str()))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    state.events.publish(Event::OrderStatusChanged {
+        order_id: order.id,
+        user_id: order.user_id,
+    });
+    for item in &items {
+        state.events.publish(Event::StockChanged {
+            product_id: item.product_id,
+        });
+    }
+    Ok(cancelled)
+}
+
+/// Ships a PAID order.
+#[tracing::instrument(skip(state))]
+pub async fn ship(state: &AppState, id: Uuid) -> Result<orders::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let order = orders::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("order"))?;
+    let status = OrderStatus::of(&order);
+    if status != OrderStatus::Paid {
+        return Err(conflict(&format!(
+            "only PAID orders ship; this one is {}",
+            status.as_str()
+        )));
+    }
+    let shipped = transition(&txn, &order, OrderStatus::Paid, OrderStatus::Shipped).await?;
+    txn.commit().await?;
+    state.events.publish(Event::OrderStatusChanged {
+        order_id: order.id,
+        user_id: order.user_id,
+    });
+    Ok(shipped)
+}
+
+/// An order by id, if the viewer may see it.
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> Result<orders::Model> {
+    visible(db, viewer, id).await
+}
+
+/// A page (plus one row) of the orders the viewer may see, newest first:
+/// their own for a customer, all for STAFF and ADMIN.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &OrderFilter,
+    page: &PageArgs,
+) -> Result<Vec<orders::Model>> {
+    use orders::Column as C;
+    let mut query = orders::Entity::find();
+    if !viewer.is_staff() {
+        let user_id = viewer
+            .user_id()
+            .ok_or_else(|| AppError::Unauthenticated("sign in to see orders".into()))?;
+        query = query.filter(C::UserId.eq(user_id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(C::Status.eq(status.as_str()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(keyset::after(
+            C::CreatedAt,
+            C::Id,
+            after.time()?,
+            after.id,
+            true,
+        ));
+    }
+    Ok(query
+        .order_by(C::CreatedAt, Order::Desc)
+        .order_by(C::Id, Order::Desc)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}
+
+/// A page of orders (newest first) for each user, in one statement.
+pub async fn pages_by_user(
+    db: &impl ConnectionTrait,
+    user_ids: &[Uuid],
+    page: &PageArgs,
+    status: Option<OrderStatus>,
+) -> Result<HashMap<Uuid, Vec<orders::Model>>, DbErr> {
+    let relation = Relation {
+        entity: orders::Entity,
+        parent: orders::Column::UserId,
+        created_at: orders::Column::CreatedAt,
+        id: orders::Column::Id,
+    };
+    let filter = status.map(|s| Condition::all().add(orders::Column::Status.eq(s.as_str())));
+    relation
+        .pages(db, user_ids, page, filter, |o: &orders::Model| o.user_id)
+        .await
+}

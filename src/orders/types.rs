@@ -1,0 +1,184 @@
+//! GraphQL types of orders.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt};
+use chrono::{DateTime, Utc};
+use entity::{order_items, orders};
+
+use crate::{
+    accounts::User,
+    catalog::Product,
+    error::AppError,
+    graphql::{Loaders, ids::cents},
+    payments::Payment,
+};
+
+/// Where an order is in its life.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// Placed, stock reserved, waiting for payment.
+    Pending,
+    /// Paid, waiting to be shipped.
+    Paid,
+    /// On its way; final.
+    Shipped,
+    /// Cancelled, stock returned; final.
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Paid => "PAID",
+            Self::Shipped => "SHIPPED",
+            Self::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn of(order: &orders::Model) -> Self {
+        match order.status.as_str() {
+            "PAID" => Self::Paid,
+            "SHIPPED" => Self::Shipped,
+            "CANCELLED" => Self::Cancelled,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// A customer's order.
+pub struct Order(pub orders::Model);
+
+/// A customer's order.
+#[Object]
+impl Order {
+    /// Unique id of the order.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Where the order is in its life.
+    async fn status(&self) -> OrderStatus {
+        OrderStatus::of(&self.0)
+    }
+
+    /// Sum of the lines at the prices when the order was placed, in cents.
+    async fn total_cents(&self) -> async_graphql::Result<i32> {
+        cents(self.0.total_cents).extend()
+    }
+
+    /// ISO 4217 currency code of every amount of the order.
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    /// When the order was placed.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Who placed the order.
+    async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+        let loaders = ctx.data::<Loaders>()?;
+        let user = loaders
+            .users
+            .load_one(self.0.user_id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        user.map(User::new)
+            .ok_or(AppError::NotFound("customer"))
+            .extend()
+    }
+
+    /// The order's lines.
+    async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let items = loaders
+            .order_items
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        Ok(items
+            .unwrap_or_default()
+            .into_iter()
+            .map(OrderItem)
+            .collect())
+    }
+
+    /// Payments made for the order, oldest first.
+    async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let payments = loaders
+            .order_payments
+            .load_one(self.0.id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        Ok(payments
+            .unwrap_or_default()
+            .into_iter()
+            .map(Payment)
+            .collect())
+    }
+}
+
+/// One line of an order.
+pub struct OrderItem(pub order_items::Model);
+
+/// One line of an order.
+#[Object]
+impl OrderItem {
+    /// Unique id of the line.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// Units ordered.
+    async fn quantity(&self) -> i32 {
+        self.0.quantity
+    }
+
+    /// Price of one unit when the order was placed, in cents.
+    async fn unit_price_cents(&self) -> async_graphql::Result<i32> {
+        cents(self.0.unit_price_cents).extend()
+    }
+
+    /// The product ordered; resolves whatever the product's status.
+    async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
+        let loaders = ctx.data::<Loaders>()?;
+        let product = loaders
+            .products
+            .load_one(self.0.product_id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        product
+            .map(Product)
+            .ok_or(AppError::NotFound("product"))
+            .extend()
+    }
+}
+
+/// One product and quantity to order.
+#[derive(InputObject, Clone, Debug)]
+pub struct OrderLineInput {
+    /// The product.
+    pub product_id: ID,
+    /// Units, 1 to 1,000.
+    pub quantity: i32,
+}
+
+/// A new order.
+#[derive(InputObject, Clone, Debug)]
+pub struct PlaceOrderInput {
+    /// 1 to 50 lines; lines of the same product are merged.
+    pub items: Vec<OrderLineInput>,
+}
+
+/// Narrows an order listing.
+#[derive(InputObject, Clone, Copy, Debug, Default)]
+pub struct OrderFilter {
+    /// Only orders with this status.
+    pub status: Option<OrderStatus>,
+}

@@ -1,0 +1,30 @@
+//! Loaders of payment relations.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_graphql::dataloader::Loader;
+use entity::payments;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+/// An order's payments, oldest first; every requested order gets an entry.
+pub struct PaymentsByOrderLoader(pub DatabaseConnection);
+
+impl Loader<Uuid> for PaymentsByOrderLoader {
+    type Value = Vec<payments::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = payments::Entity::find()
+            .filter(payments::Column::OrderId.is_in(keys.iter().copied()))
+            .order_by_asc(payments::Column::CreatedAt)
+            .order_by_asc(payments::Column::Id)
+            .all(&self.0)
+            .await?;
+        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.order_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}

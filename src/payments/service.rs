@@ -1,0 +1,143 @@
+//! Paying an order, with Stripe's idempotency semantics: one key pays one
+//! order once. Retrying with the key returns the same payment (also when the
+//! retries race); the key with another order is a CONFLICT.
+
+use chrono::{SubsecRound, Utc};
+use entity::{orders, payments};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::{PayOrderInput, PaymentStatus};
+use crate::{
+    app::AppState,
+    auth::Viewer,
+    db,
+    error::{AppError, Result},
+    events::Event,
+    graphql::ids::parse_id,
+    orders::OrderStatus,
+};
+
+pub const KEY_CHARS: std::ops::RangeInclusive<usize> = 8..=255;
+
+/// What one attempt at paying led to.
+enum Attempt {
+    Paid(payments::Model, orders::Model),
+    /// The key's payment exists (made by this call's twin, or earlier).
+    Existing(payments::Model),
+    /// Another transaction inserted the key first; look again.
+    Raced,
+}
+
+/// Pays `input.orderId` for its owner; the simulated provider settles at once,
+/// so the payment is SUCCEEDED and the order PAID in the same transaction.
+#[tracing::instrument(skip_all)]
+pub async fn pay(
+    state: &AppState,
+    viewer: &Viewer,
+    input: &PayOrderInput,
+) -> Result<payments::Model> {
+    let key = input.idempotency_key.as_str();
+    if !KEY_CHARS.contains(&key.chars().count()) {
+        return Err(AppError::bad_input(
+            "input.idempotencyKey",
+            "the idempotency key must be 8 to 255 characters",
+        ));
+    }
+    let order_id = parse_id(&input.order_id, "input.orderId")?;
+    let user_id = viewer
+        .user_id()
+        .ok_or_else(|| AppError::Unauthenticated("sign in to pay".into()))?;
+    for _ in 0..3 {
+        match attempt(state, viewer, user_id, order_id, key).await? {
+            Attempt::Paid(payment, order) => {
+                state.events.publish(Event::OrderStatusChanged {
+                    order_id: order.id,
+                    user_id: order.user_id,
+                });
+                return Ok(payment);
+            }
+            Attempt::Existing(payment) => return Ok(payment),
+            Attempt::Raced => continue,
+        }
+    }
+    Err(AppError::Internal(anyhow::anyhow!(
+        "payment kept racing on its idempotency key"
+    )))
+}
+
+async fn attempt(
+    state: &AppState,
+    viewer: &Viewer,
+    user_id: Uuid,
+    order_id: Uuid,
+    key: &str,
+) -> Result<Attempt> {
+    let txn = db::begin_write(&state.db).await?;
+    let existing = payments::Entity::find()
+        .filter(payments::Column::IdempotencyKey.eq(key))
+        .one(&txn)
+        .await?;
+    if let Some(payment) = existing {
+        if payment.order_id != order_id {
+            return Err(AppError::Conflict {
+                field: Some("input.idempotencyKey".into()),
+                message: "this idempotency key was used for another order".into(),
+            });
+        }
+        return Ok(Attempt::Existing(payment));
+    }
+    let order = orders::Entity::find_by_id(order_id)
+        .one(&txn)
+        .await?
+        .filter(|o| o.user_id == user_id || viewer.is_staff())
+        .ok_or(AppError::NotFound("order"))?;
+    if order.user_id != user_id {
+        return Err(AppError::Forbidden("only the order's owner pays it".into()));
+    }
+    let status = OrderStatus::of(&order);
+    if status != OrderStatus::Pending {
+        return Err(AppError::Conflict {
+            field: None,
+            message: format!("a {} order cannot be paid", status.as_str()),
+        });
+    }
+    let at = Utc::now().trunc_subsecs(6);
+    let inserted = payments::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order.id),
+        amount_cents: Set(order.total_cents),
+        status: Set(PaymentStatus::Succeeded.as_str().to_owned()),
+        idempotency_key: Set(key.to_owned()),
+        created_at: Set(at),
+    }
+    .insert(&txn)
+    .await;
+    let payment = match inserted {
+        Ok(payment) => payment,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Ok(Attempt::Raced);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let paid = orders::Entity::update_many()
+        .col_expr(
+            orders::Column::Status,
+            Expr::value(OrderStatus::Paid.as_str()),
+        )
+        .col_expr(orders::Column::UpdatedAt, Expr::value(at))
+        .filter(orders::Column::Id.eq(order.id))
+        .filter(orders::Column::Status.eq(OrderStatus::Pending.as_str()))
+        .exec(&txn)
+        .await?;
+    if paid.rows_affected != 1 {
+        return Err(AppError::Conflict {
+            field: None,
+            message: "the order changed meanwhile; reload it".into(),
+        });
+    }
+    txn.commit().await?;
+    Ok(Attempt::Paid(payment, order))
+}

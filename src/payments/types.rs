@@ -1,0 +1,93 @@
+//! GraphQL types of payments.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt};
+use chrono::{DateTime, Utc};
+use entity::payments;
+
+use crate::{
+    error::AppError,
+    graphql::{Loaders, ids::cents},
+    orders::Order,
+};
+
+/// Where a payment is in its life.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PaymentStatus {
+    /// Sent to the provider, not settled yet.
+    Pending,
+    /// Settled: the order is paid.
+    Succeeded,
+    /// Refused by the provider.
+    Failed,
+    /// Returned to the customer after the order was cancelled.
+    Refunded,
+}
+
+impl PaymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "PENDING",
+            Self::Succeeded => "SUCCEEDED",
+            Self::Failed => "FAILED",
+            Self::Refunded => "REFUNDED",
+        }
+    }
+
+    fn of(payment: &payments::Model) -> Self {
+        match payment.status.as_str() {
+            "SUCCEEDED" => Self::Succeeded,
+            "FAILED" => Self::Failed,
+            "REFUNDED" => Self::Refunded,
+            _ => Self::Pending,
+        }
+    }
+}
+
+/// A payment for an order.
+pub struct Payment(pub payments::Model);
+
+/// A payment for an order.
+#[Object]
+impl Payment {
+    /// Unique id of the payment.
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+
+    /// The order paid for.
+    async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Order> {
+        let loaders = ctx.data::<Loaders>()?;
+        let order = loaders
+            .orders
+            .load_one(self.0.order_id)
+            .await
+            .map_err(AppError::from)
+            .extend()?;
+        order.map(Order).ok_or(AppError::NotFound("order")).extend()
+    }
+
+    /// Amount in cents of the order's currency: the order's total.
+    async fn amount_cents(&self) -> async_graphql::Result<i32> {
+        cents(self.0.amount_cents).extend()
+    }
+
+    /// Where the payment is in its life.
+    async fn status(&self) -> PaymentStatus {
+        PaymentStatus::of(&self.0)
+    }
+
+    /// When the payment was made.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// Pays an order.
+#[derive(InputObject, Clone, Debug)]
+pub struct PayOrderInput {
+    /// The order to pay.
+    pub order_id: ID,
+    /// 8 to 255 characters chosen by the client; retrying with the same key
+    /// returns the same payment instead of paying twice.
+    pub idempotency_key: String,
+}
