@@ -8,11 +8,14 @@ use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-        NextRequest, NextValidation,
+        NextRequest, NextSubscribe, NextValidation,
     },
     parser::types::{DocumentOperations, ExecutableDocument},
 };
 
+use futures_util::{StreamExt, stream::BoxStream};
+
+use super::RequestMeta;
 use crate::error::code;
 
 pub struct ErrorCodes;
@@ -39,6 +42,23 @@ impl Extension for ErrorCodesExtension {
             set_code_if_missing(error, code::VALIDATION_FAILED);
         }
         response
+    }
+
+    /// Subscription events get the same error details as HTTP responses.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let request_id = ctx
+            .data_opt::<RequestMeta>()
+            .map(|meta| meta.request_id.clone())
+            .unwrap_or_default();
+        Box::pin(next.run(ctx, stream).map(move |mut response| {
+            finalize_errors(&mut response, &request_id);
+            response
+        }))
     }
 
     async fn prepare_request(
@@ -120,6 +140,20 @@ fn check_required_variables(
         }
     }
     Ok(())
+}
+
+/// Gives every error a code and the request id; an error nobody coded is
+/// unexpected, so its message is logged and masked.
+pub fn finalize_errors(response: &mut Response, request_id: &str) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            tracing::error!(message = %error.message, path = ?error.path, "unexpected error");
+            error.message = "internal server error".to_owned();
+            extensions.set("code", code::INTERNAL);
+        }
+        extensions.set("requestId", request_id);
+    }
 }
 
 fn set_code_if_missing(error: &mut ServerError, value: &str) {

@@ -21,6 +21,7 @@ use crate::{
     reviews::ReviewsMutation,
 };
 
+pub use error_codes::finalize_errors;
 pub use loaders::Loaders;
 
 /// The root query type, merged from every domain.

@@ -32,7 +32,7 @@ impl Size {
             Self::Demo => Shape {
                 users: 20,
                 products: 60,
-                orders: 40,
+                orders: 60,
                 items_per_order: 2,
                 reviews_per_product: (0, 6),
             },

@@ -9,7 +9,7 @@ use axum::{
     http::{HeaderMap, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, EntityTrait};
 use serde_json::{Value, json};
 use tollgate::{
     AppState, Config,
@@ -256,6 +256,79 @@ impl TestApp {
         .await
         .unwrap();
         self.login(email, PASSWORD).await.expect("login")
+    }
+
+    /// Serves the app on a real socket (for WebSocket clients); the server
+    /// stops with the test's runtime.
+    pub async fn serve(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = router(Http::new(self.state.clone()))
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
+
+    /// Creates an active product as `staff` and returns its id.
+    pub async fn create_product(
+        &self,
+        staff: &Session,
+        sku: &str,
+        price_cents: i64,
+        stock: i64,
+    ) -> String {
+        let body = self
+            .graphql_as(
+                Some(&staff.access_token),
+                "mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }",
+                json!({ "input": {
+                    "sku": sku, "name": format!("Product {sku}"), "priceCents": price_cents,
+                    "currency": "EUR", "stock": stock
+                } }),
+            )
+            .await
+            .json();
+        body["data"]["createProduct"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createProduct failed: {body}"))
+            .to_owned()
+    }
+
+    /// Places an order of `(product id, quantity)` lines; the raw body.
+    pub async fn place_order(&self, customer: &Session, lines: &[(&str, i64)]) -> Value {
+        let items: Vec<Value> = lines
+            .iter()
+            .map(|(id, quantity)| json!({ "productId": id, "quantity": quantity }))
+            .collect();
+        self.graphql_as(
+            Some(&customer.access_token),
+            "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id status totalCents items { quantity unitPriceCents product { id } } } }",
+            json!({ "input": { "items": items } }),
+        )
+        .await
+        .json()
+    }
+
+    /// Pays an order with `key`; the raw body.
+    pub async fn pay(&self, customer: &Session, order_id: &str, key: &str) -> Value {
+        self.graphql_as(
+            Some(&customer.access_token),
+            "mutation($input: PayOrderInput!) { payOrder(input: $input) { id status amountCents order { id status } } }",
+            json!({ "input": { "orderId": order_id, "idempotencyKey": key } }),
+        )
+        .await
+        .json()
+    }
+
+    /// The stock of a product, read from the database.
+    pub async fn stock(&self, product_id: &str) -> i32 {
+        let id: Uuid = product_id.parse().unwrap();
+        entity::products::Entity::find_by_id(id)
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .stock
     }
 
     /// Runs one operation that must succeed and returns its `data`.

@@ -7,6 +7,8 @@
 mod accounts;
 mod catalog;
 mod cli;
+mod commerce;
+mod contract;
 mod guards;
 mod helpers;
 mod http_rules;

@@ -101,3 +101,54 @@ async fn product_by_id_with_rating_reviews_and_each_reviews_product_stays_consta
     // product, its rating, its reviews, their authors, their products, those products' ratings.
     assert_eq!(response.statements(), 6);
 }
+
+const ORDERS_WITH_RELATIONS: &str = r#"
+query Orders($first: Int!) {
+  orders(first: $first) {
+    edges { node {
+      id status totalCents createdAt
+      customer { id displayName email }
+      items { quantity unitPriceCents product { id sku name priceCents } }
+      payments { id status amountCents }
+    } }
+  }
+}"#;
+
+/// orders, their customers, their items, the items' products, their payments.
+const ORDER_STATEMENTS: u64 = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_with_customer_items_products_and_payments_cost_five_statements_at_any_size() {
+    let app = TestApp::seeded().await;
+    let admin = app
+        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
+        .await;
+    let token = Some(admin.access_token.as_str());
+    for first in [5, 50] {
+        let response = app
+            .graphql_as(token, ORDERS_WITH_RELATIONS, json!({ "first": first }))
+            .await;
+        let body = response.json();
+        assert!(body.get("errors").is_none(), "{body}");
+        let orders = body["data"]["orders"]["edges"].as_array().unwrap();
+        assert_eq!(orders.len(), first);
+        assert!(
+            orders
+                .iter()
+                .all(|o| !o["node"]["items"].as_array().unwrap().is_empty())
+        );
+        assert_eq!(
+            response.statements(),
+            ORDER_STATEMENTS,
+            "orders(first: {first})"
+        );
+    }
+    let requests = (0..32).map(|i| {
+        let first = if i % 2 == 0 { 5 } else { 50 };
+        app.graphql_as(token, ORDERS_WITH_RELATIONS, json!({ "first": first }))
+    });
+    for response in join_all(requests).await {
+        assert!(response.json().get("errors").is_none());
+        assert_eq!(response.statements(), ORDER_STATEMENTS);
+    }
+}

@@ -9,7 +9,7 @@ use axum::{
 use serde_json::json;
 
 use super::negotiate::ResponseType;
-use crate::error::code;
+use crate::{error::code, graphql::finalize_errors};
 
 /// What every response of one request shares.
 pub struct Reply {
@@ -65,18 +65,8 @@ impl Reply {
         }
     }
 
-    /// Gives every error a code and the request id; an error nobody coded
-    /// is unexpected, so its message is logged and masked.
     fn finalize(&self, response: &mut Response) {
-        for error in &mut response.errors {
-            let extensions = error.extensions.get_or_insert_with(Default::default);
-            if extensions.get("code").is_none() {
-                tracing::error!(message = %error.message, path = ?error.path, "unexpected error");
-                error.message = "internal server error".to_owned();
-                extensions.set("code", code::INTERNAL);
-            }
-            extensions.set("requestId", self.request_id.as_str());
-        }
+        finalize_errors(response, &self.request_id);
     }
 
     fn json(&self, status: StatusCode, body: &serde_json::Value) -> HttpResponse {

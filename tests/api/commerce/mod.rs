@@ -1,0 +1,40 @@
+//! Commerce: catalog management, orders, payments, reviews and subscriptions.
+
+mod orders;
+mod payments;
+mod products;
+mod reviews;
+mod subscriptions;
+
+use tollgate::auth::Role;
+
+use crate::helpers::{Session, TestApp};
+
+/// A shop with a staff member, an admin and two customers.
+pub struct Shop {
+    pub app: TestApp,
+    pub staff: Session,
+    pub admin: Session,
+    pub ada: Session,
+    pub bob: Session,
+}
+
+impl Shop {
+    pub async fn open() -> Self {
+        Self::on(TestApp::spawn().await).await
+    }
+
+    pub async fn on(app: TestApp) -> Self {
+        let staff = app.user_with_role("staff@example.com", Role::Staff).await;
+        let admin = app.user_with_role("admin@example.com", Role::Admin).await;
+        let ada = app.register("ada@example.com").await;
+        let bob = app.register("bob@example.com").await;
+        Self {
+            app,
+            staff,
+            admin,
+            ada,
+            bob,
+        }
+    }
+}

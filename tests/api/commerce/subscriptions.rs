@@ -1,0 +1,186 @@
+//! Subscriptions over WebSocket with a real client, in both subprotocols.
+
+use std::{net::SocketAddr, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::{net::TcpStream, time::timeout};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+
+use super::Shop;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn connect(addr: SocketAddr, protocol: &str) -> Socket {
+    let mut request = format!("ws://{addr}/graphql")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_str(protocol).unwrap(),
+    );
+    let (socket, response) = connect_async(request).await.unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
+    socket
+}
+
+async fn send(socket: &mut Socket, message: Value) {
+    socket
+        .send(Message::Text(message.to_string().into()))
+        .await
+        .unwrap();
+}
+
+/// The next GraphQL message (keep-alives skipped), or `None` after `wait`.
+async fn next(socket: &mut Socket, wait: Duration) -> Option<Result<Value, Option<u16>>> {
+    loop {
+        let message = timeout(wait, socket.next()).await.ok()??;
+        match message {
+            Ok(Message::Text(text)) => {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if matches!(value["type"].as_str(), Some("ka" | "ping" | "pong")) {
+                    continue;
+                }
+                return Some(Ok(value));
+            }
+            Ok(Message::Close(frame)) => return Some(Err(frame.map(|f| u16::from(f.code)))),
+            Ok(_) => continue,
+            Err(_) => return Some(Err(None)),
+        }
+    }
+}
+
+async fn open(addr: SocketAddr, token: Option<&str>) -> Socket {
+    let mut socket = connect(addr, "graphql-transport-ws").await;
+    let payload = token.map_or(
+        json!({}),
+        |t| json!({ "Authorization": format!("Bearer {t}") }),
+    );
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": payload }),
+    )
+    .await;
+    let ack = next(&mut socket, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ack["type"], "connection_ack");
+    socket
+}
+
+const ORDER_STATUS: &str =
+    "subscription($id: ID) { orderStatusChanged(orderId: $id) { id status } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_hears_their_order_ship_and_another_customer_hears_nothing() {
+    let shop = Shop::open().await;
+    let addr = shop.app.serve().await;
+    let mug = shop
+        .app
+        .create_product(&shop.staff, "MUG-1", 1250, 10)
+        .await;
+    let placed = shop.app.place_order(&shop.ada, &[(&mug, 1)]).await;
+    let order = placed["data"]["placeOrder"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    shop.app.pay(&shop.ada, &order, "ws-test-payment").await;
+
+    let mut ada = open(addr, Some(&shop.ada.access_token)).await;
+    let mut bob = open(addr, Some(&shop.bob.access_token)).await;
+    for socket in [&mut ada, &mut bob] {
+        let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": ORDER_STATUS, "variables": { "id": order } } });
+        send(socket, subscribe).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shop.app
+        .graphql_as(
+            Some(&shop.staff.access_token),
+            "mutation($id: ID!) { shipOrder(id: $id) { status } }",
+            json!({ "id": order }),
+        )
+        .await;
+
+    let heard = next(&mut ada, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(heard["type"], "next");
+    assert_eq!(
+        heard["payload"]["data"]["orderStatusChanged"],
+        json!({ "id": order, "status": "SHIPPED" })
+    );
+    assert!(
+        next(&mut bob, Duration::from_millis(500)).await.is_none(),
+        "bob hears nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_token_closes_the_connection_with_4403() {
+    let shop = Shop::open().await;
+    let addr = shop.app.serve().await;
+    let mut socket = connect(addr, "graphql-transport-ws").await;
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": "Bearer forged.token.here" } })).await;
+    let closed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(closed, Err(Some(4403)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anyone_hears_stock_changes_over_the_legacy_protocol() {
+    let shop = Shop::open().await;
+    let addr = shop.app.serve().await;
+    let mug = shop
+        .app
+        .create_product(&shop.staff, "MUG-1", 1250, 10)
+        .await;
+    let mut socket = connect(addr, "graphql-ws").await;
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": {} }),
+    )
+    .await;
+    let ack = next(&mut socket, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ack["type"], "connection_ack");
+    let query = "subscription($id: ID) { stockChanged(productId: $id) { id stock } }";
+    send(&mut socket, json!({ "id": "s", "type": "start", "payload": { "query": query, "variables": { "id": mug } } })).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shop.app.place_order(&shop.ada, &[(&mug, 3)]).await;
+    let heard = next(&mut socket, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(heard["type"], "data");
+    assert_eq!(
+        heard["payload"]["data"]["stockChanged"],
+        json!({ "id": mug, "stock": 7 })
+    );
+}
+
+#[tokio::test]
+async fn an_anonymous_connection_cannot_follow_orders() {
+    let shop = Shop::open().await;
+    let addr = shop.app.serve().await;
+    let mut socket = open(addr, None).await;
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": ORDER_STATUS } }),
+    )
+    .await;
+    let refused = next(&mut socket, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refused["type"], "next", "{refused}");
+    assert_eq!(refused["payload"]["data"], Value::Null);
+    let error = &refused["payload"]["errors"][0]["extensions"];
+    assert_eq!(error["code"], "UNAUTHENTICATED");
+    assert!(error["requestId"].is_string(), "{refused}");
+}
