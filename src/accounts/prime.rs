@@ -1,14 +1,15 @@
 //! Priming of the connections selected under a list of users (see
 //! `graphql::loaders`): one windowed query per selected connection and page.
 
-use async_graphql::{Context, Lookahead, dataloader::Loader};
+use async_graphql::{Context, Lookahead};
 use entity::users;
 
 use crate::{
     error::Result,
     graphql::{
         Loaders,
-        prime::{page_args, unique},
+        loaders::prime,
+        prime::{children, page_args, unique},
     },
     orders::{self, loaders::UserOrdersKey},
     reviews::{self, loaders::AuthorReviewsKey},
@@ -33,9 +34,7 @@ pub async fn users(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[users::Model
                 status: None,
             })
             .collect();
-        let pages = loaders.orders_by_user.loader().load(&keys).await?;
-        let rows: Vec<_> = pages.values().flatten().cloned().collect();
-        loaders.orders_by_user.feed_many(pages).await;
+        let rows = children(prime(&loaders.orders_by_user, &keys).await?);
         let order = Lookahead::from(field).field("edges").field("node");
         Box::pin(orders::prime::orders(ctx, &order, &rows)).await?;
     }
@@ -47,9 +46,7 @@ pub async fn users(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[users::Model
             .iter()
             .map(|&author_id| AuthorReviewsKey { author_id, page })
             .collect();
-        let pages = loaders.reviews_by_author.loader().load(&keys).await?;
-        let rows: Vec<_> = pages.values().flatten().cloned().collect();
-        loaders.reviews_by_author.feed_many(pages).await;
+        let rows = children(prime(&loaders.reviews_by_author, &keys).await?);
         let review = Lookahead::from(field).field("edges").field("node");
         Box::pin(reviews::prime::reviews(ctx, &review, &rows)).await?;
     }

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use chrono::{SubsecRound, Utc};
 use entity::users;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
 };
 use uuid::Uuid;
 
@@ -210,23 +210,9 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<users::M
 
 /// A page of users, newest first.
 pub async fn list(db: &impl ConnectionTrait, page: &PageArgs) -> Result<Vec<users::Model>> {
-    use users::Column as C;
-    let mut query = users::Entity::find();
-    if let Some(after) = page.after {
-        query = query.filter(keyset::after(
-            C::CreatedAt,
-            C::Id,
-            after.time()?,
-            after.id,
-            true,
-        ));
-    }
-    Ok(query
-        .order_by(C::CreatedAt, Order::Desc)
-        .order_by(C::Id, Order::Desc)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?)
+    let query = users::Entity::find();
+    let query = keyset::newest_first(query, users::Column::CreatedAt, users::Column::Id, page)?;
+    Ok(query.all(db).await?)
 }
 
 /// What `create_or_promote` did.

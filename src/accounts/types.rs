@@ -7,9 +7,9 @@ use entity::users;
 
 use crate::{
     auth::{Role, SelfOrStaff},
-    error::AppError,
     graphql::{
         Loaders,
+        loaders::many,
         pagination::{Connection, Cursor, PageArgs},
     },
     orders::{self, Order, loaders::UserOrdersKey},
@@ -82,15 +82,11 @@ impl User {
             page,
             status: None,
         };
-        let rows = ctx
-            .data::<Loaders>()?
-            .orders_by_user
-            .load_one(key)
+        let rows = many(&ctx.data::<Loaders>()?.orders_by_user, key)
             .await
-            .map_err(AppError::from)
             .extend()?;
         Ok(Some(Connection::build(
-            rows.unwrap_or_default(),
+            rows,
             &page,
             orders::CURSOR_TAG,
             |o| Cursor::from_time(o.created_at, o.id),
@@ -110,15 +106,11 @@ impl User {
             author_id: self.row.id,
             page,
         };
-        let rows = ctx
-            .data::<Loaders>()?
-            .reviews_by_author
-            .load_one(key)
+        let rows = many(&ctx.data::<Loaders>()?.reviews_by_author, key)
             .await
-            .map_err(AppError::from)
             .extend()?;
         Ok(Connection::build(
-            rows.unwrap_or_default(),
+            rows,
             &page,
             reviews::AUTHOR_CURSOR_TAG,
             |r| Cursor::from_time(r.created_at, r.id),

@@ -4,15 +4,16 @@
 
 use std::collections::{HashMap, hash_map::Entry};
 
-use async_graphql::{Context, Lookahead, dataloader::Loader};
+use async_graphql::{Context, Lookahead};
 use entity::products;
 
 use crate::{
     error::Result,
     graphql::{
         Loaders,
+        loaders::prime,
         pagination::PageArgs,
-        prime::{page_args, unique},
+        prime::{children, page_args, unique},
     },
     reviews::{self, loaders::ProductReviewsKey},
 };
@@ -29,8 +30,7 @@ pub async fn products(
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids = unique(rows, |p| p.id);
     if node.field("averageRating").exists() {
-        let ratings = loaders.ratings.loader().load(&ids).await?;
-        loaders.ratings.feed_many(ratings).await;
+        prime(&loaders.ratings, &ids).await?;
     }
     // Aliases of `reviews` with the same page share one query.
     let mut loaded: HashMap<PageArgs, Vec<entity::reviews::Model>> = HashMap::new();
@@ -43,10 +43,7 @@ pub async fn products(
                 .iter()
                 .map(|&product_id| ProductReviewsKey { product_id, page })
                 .collect();
-            let pages = loaders.reviews_by_product.loader().load(&keys).await?;
-            let rows = pages.values().flatten().cloned().collect();
-            loaders.reviews_by_product.feed_many(pages).await;
-            slot.insert(rows);
+            slot.insert(children(prime(&loaders.reviews_by_product, &keys).await?));
         }
         let review = Lookahead::from(field).field("edges").field("node");
         reviews::prime::reviews(ctx, &review, &loaded[&page]).await?;

@@ -9,6 +9,7 @@ use crate::{
     graphql::{
         Loaders,
         ids::cents,
+        loaders::many,
         pagination::{Connection, Cursor, PageArgs},
     },
     reviews::{self, Review, loaders::ProductReviewsKey},
@@ -78,13 +79,7 @@ impl Product {
             page,
         };
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders
-            .reviews_by_product
-            .load_one(key)
-            .await
-            .map_err(AppError::from)
-            .extend()?
-            .unwrap_or_default();
+        let rows = many(&loaders.reviews_by_product, key).await.extend()?;
         Ok(Connection::build(
             rows,
             &page,
@@ -101,9 +96,8 @@ impl Product {
             .ratings
             .load_one(self.0.id)
             .await
-            .map_err(AppError::from)
-            .extend()?;
-        Ok(rating.flatten())
+            .map_err(AppError::from);
+        Ok(rating.extend()?.flatten())
     }
 }
 

@@ -7,13 +7,16 @@
 //! resolvers find their values at once instead of racing DataLoader's batch
 //! window (which splits batches under load).
 
-use async_graphql::dataloader::{DataLoader, HashMapCache};
-use sea_orm::DatabaseConnection;
+use std::{collections::HashMap, hash::Hash, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
     accounts::loaders::UserLoader,
     catalog::loaders::{ProductLoader, RatingLoader},
     db::StatementCounter,
+    error::AppError,
     orders::loaders::{OrderItemsLoader, OrderLoader, OrdersByUserLoader},
     payments::loaders::PaymentsByOrderLoader,
     reviews::loaders::{ReviewsByAuthorLoader, ReviewsByProductLoader},
@@ -92,4 +95,37 @@ where
         },
         HashMapCache::default(),
     )
+}
+
+/// Loads the value of `key`, which must exist (a foreign key points at it).
+pub async fn one<T, K>(loader: &Cached<T>, key: K, what: &'static str) -> Result<T::Value, AppError>
+where
+    T: Loader<K, Error = Arc<DbErr>>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    loader.load_one(key).await?.ok_or(AppError::NotFound(what))
+}
+
+/// Loads the rows of a to-many relation of `key` (none when absent).
+pub async fn many<T, K, V>(loader: &Cached<T>, key: K) -> Result<Vec<V>, AppError>
+where
+    T: Loader<K, Value = Vec<V>, Error = Arc<DbErr>>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    Ok(loader.load_one(key).await?.unwrap_or_default())
+}
+
+/// Primes `loader` with `keys`: one query, straight to the loader (no batch
+/// window to wait for), and the results fed into the request's cache.
+pub async fn prime<T, K>(loader: &Cached<T>, keys: &[K]) -> Result<HashMap<K, T::Value>, AppError>
+where
+    T: Loader<K, Error = Arc<DbErr>>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    let values = loader.loader().load(keys).await?;
+    loader
+        .feed_many(values.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .await;
+    Ok(values)
 }

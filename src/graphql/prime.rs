@@ -1,6 +1,6 @@
 //! Helpers shared by the domains' priming functions.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::SelectionField;
 use uuid::Uuid;
@@ -31,4 +31,9 @@ pub fn page_args(field: &SelectionField<'_>, tag: &str) -> Option<PageArgs> {
         }
     }
     PageArgs::parse(first, after, tag).ok()
+}
+
+/// Every child row of a to-many load, whatever its parent.
+pub fn children<K, V: Clone>(by_parent: HashMap<K, Vec<V>>) -> Vec<V> {
+    by_parent.into_values().flatten().collect()
 }

@@ -8,6 +8,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use uuid::Uuid;
 
 use super::{OrderStatus, service};
+use crate::db::keyset::group_by_parent;
 use crate::graphql::pagination::PageArgs;
 
 /// Orders by id.
@@ -39,11 +40,7 @@ impl Loader<Uuid> for OrderItemsLoader {
             .order_by_asc(order_items::Column::Id)
             .all(&self.0)
             .await?;
-        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(row.order_id).or_default().push(row);
-        }
-        Ok(out)
+        Ok(group_by_parent(keys, rows, |item| item.order_id))
     }
 }
 

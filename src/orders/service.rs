@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{order_items, orders, payments, products};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Order,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    Set,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -299,21 +299,8 @@ pub async fn list(
     if let Some(status) = filter.status {
         query = query.filter(C::Status.eq(status.as_str()));
     }
-    if let Some(after) = page.after {
-        query = query.filter(keyset::after(
-            C::CreatedAt,
-            C::Id,
-            after.time()?,
-            after.id,
-            true,
-        ));
-    }
-    Ok(query
-        .order_by(C::CreatedAt, Order::Desc)
-        .order_by(C::Id, Order::Desc)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?)
+    let query = keyset::newest_first(query, C::CreatedAt, C::Id, page)?;
+    Ok(query.all(db).await?)
 }
 
 /// A page of orders (newest first) for each user, in one statement.

@@ -7,8 +7,11 @@ use entity::{order_items, orders};
 use crate::{
     accounts::User,
     catalog::Product,
-    error::AppError,
-    graphql::{Loaders, ids::cents},
+    graphql::{
+        Loaders,
+        ids::cents,
+        loaders::{many, one},
+    },
     payments::Payment,
 };
 
@@ -79,47 +82,24 @@ impl Order {
     /// Who placed the order.
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let loaders = ctx.data::<Loaders>()?;
-        let user = loaders
-            .users
-            .load_one(self.0.user_id)
+        let user = one(&loaders.users, self.0.user_id, "customer")
             .await
-            .map_err(AppError::from)
             .extend()?;
-        user.map(User::new)
-            .ok_or(AppError::NotFound("customer"))
-            .extend()
+        Ok(User::new(user))
     }
 
     /// The order's lines.
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
         let loaders = ctx.data::<Loaders>()?;
-        let items = loaders
-            .order_items
-            .load_one(self.0.id)
-            .await
-            .map_err(AppError::from)
-            .extend()?;
-        Ok(items
-            .unwrap_or_default()
-            .into_iter()
-            .map(OrderItem)
-            .collect())
+        let items = many(&loaders.order_items, self.0.id).await.extend()?;
+        Ok(items.into_iter().map(OrderItem).collect())
     }
 
     /// Payments made for the order, oldest first.
     async fn payments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Payment>> {
         let loaders = ctx.data::<Loaders>()?;
-        let payments = loaders
-            .order_payments
-            .load_one(self.0.id)
-            .await
-            .map_err(AppError::from)
-            .extend()?;
-        Ok(payments
-            .unwrap_or_default()
-            .into_iter()
-            .map(Payment)
-            .collect())
+        let payments = many(&loaders.order_payments, self.0.id).await.extend()?;
+        Ok(payments.into_iter().map(Payment).collect())
     }
 }
 
@@ -147,16 +127,10 @@ impl OrderItem {
     /// The product ordered; resolves whatever the product's status.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let loaders = ctx.data::<Loaders>()?;
-        let product = loaders
-            .products
-            .load_one(self.0.product_id)
+        let product = one(&loaders.products, self.0.product_id, "product")
             .await
-            .map_err(AppError::from)
             .extend()?;
-        product
-            .map(Product)
-            .ok_or(AppError::NotFound("product"))
-            .extend()
+        Ok(Product(product))
     }
 }
 

@@ -7,6 +7,8 @@ use entity::payments;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use crate::db::keyset::group_by_parent;
+
 /// An order's payments, oldest first; every requested order gets an entry.
 pub struct PaymentsByOrderLoader(pub DatabaseConnection);
 
@@ -21,10 +23,6 @@ impl Loader<Uuid> for PaymentsByOrderLoader {
             .order_by_asc(payments::Column::Id)
             .all(&self.0)
             .await?;
-        let mut out: HashMap<Uuid, Self::Value> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            out.entry(row.order_id).or_default().push(row);
-        }
-        Ok(out)
+        Ok(group_by_parent(keys, rows, |payment| payment.order_id))
     }
 }

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::payments;
 
 use crate::{
-    error::AppError,
-    graphql::{Loaders, ids::cents},
+    graphql::{Loaders, ids::cents, loaders::one},
     orders::Order,
 };
 
@@ -57,13 +56,10 @@ impl Payment {
     /// The order paid for.
     async fn order(&self, ctx: &Context<'_>) -> async_graphql::Result<Order> {
         let loaders = ctx.data::<Loaders>()?;
-        let order = loaders
-            .orders
-            .load_one(self.0.order_id)
+        let order = one(&loaders.orders, self.0.order_id, "order")
             .await
-            .map_err(AppError::from)
             .extend()?;
-        order.map(Order).ok_or(AppError::NotFound("order")).extend()
+        Ok(Order(order))
     }
 
     /// Amount in cents of the order's currency: the order's total.

@@ -2,13 +2,13 @@
 //! `graphql::loaders`): one query per selected relation, whatever the number
 //! of reviews.
 
-use async_graphql::{Context, Lookahead, dataloader::Loader};
+use async_graphql::{Context, Lookahead};
 use entity::reviews;
 
 use crate::{
     accounts, catalog,
     error::Result,
-    graphql::{Loaders, prime::unique},
+    graphql::{Loaders, loaders::prime, prime::unique},
 };
 
 /// Loads what `node` (a `Review` selection) needs for `rows` into the request's loaders.
@@ -23,30 +23,14 @@ pub async fn reviews(
     let loaders = ctx.data_unchecked::<Loaders>();
     let author = node.field("author");
     if author.exists() {
-        let users = loaders
-            .users
-            .loader()
-            .load(&unique(rows, |r| r.author_id))
-            .await?;
+        let users = prime(&loaders.users, &unique(rows, |r| r.author_id)).await?;
         let users: Vec<_> = users.into_values().collect();
-        loaders
-            .users
-            .feed_many(users.iter().map(|u| (u.id, u.clone())))
-            .await;
         Box::pin(accounts::prime::users(ctx, &author, &users)).await?;
     }
     let product = node.field("product");
     if product.exists() {
-        let products = loaders
-            .products
-            .loader()
-            .load(&unique(rows, |r| r.product_id))
-            .await?;
+        let products = prime(&loaders.products, &unique(rows, |r| r.product_id)).await?;
         let products: Vec<_> = products.into_values().collect();
-        loaders
-            .products
-            .feed_many(products.iter().map(|p| (p.id, p.clone())))
-            .await;
         Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
     }
     Ok(())

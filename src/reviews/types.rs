@@ -4,7 +4,11 @@ use async_graphql::{Context, ID, Object, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::reviews;
 
-use crate::{accounts::User, catalog::Product, error::AppError, graphql::Loaders};
+use crate::{
+    accounts::User,
+    catalog::Product,
+    graphql::{Loaders, loaders::one},
+};
 
 /// A customer's review of a product.
 pub struct Review(pub reviews::Model);
@@ -35,29 +39,18 @@ impl Review {
     /// Who wrote the review.
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let loaders = ctx.data::<Loaders>()?;
-        let user = loaders
-            .users
-            .load_one(self.0.author_id)
+        let user = one(&loaders.users, self.0.author_id, "author")
             .await
-            .map_err(AppError::from)
             .extend()?;
-        user.map(User::new)
-            .ok_or(AppError::NotFound("author"))
-            .extend()
+        Ok(User::new(user))
     }
 
     /// The product reviewed; resolves whatever the product's status.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let loaders = ctx.data::<Loaders>()?;
-        let product = loaders
-            .products
-            .load_one(self.0.product_id)
+        let product = one(&loaders.products, self.0.product_id, "product")
             .await
-            .map_err(AppError::from)
             .extend()?;
-        product
-            .map(Product)
-            .ok_or(AppError::NotFound("product"))
-            .extend()
+        Ok(Product(product))
     }
 }
