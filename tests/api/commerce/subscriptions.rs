@@ -184,3 +184,14 @@ async fn an_anonymous_connection_cannot_follow_orders() {
     assert_eq!(error["code"], "UNAUTHENTICATED");
     assert!(error["requestId"].is_string(), "{refused}");
 }
+
+#[tokio::test]
+async fn the_connection_closes_with_4403_when_its_token_expires() {
+    let app =
+        crate::helpers::TestApp::with(|args| args.access_token_ttl_secs = Some("1".into())).await;
+    let addr = app.serve().await;
+    let session = app.register("ada@example.com").await;
+    let mut socket = open(addr, Some(&session.access_token)).await;
+    let closed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(closed, Err(Some(4403)));
+}
