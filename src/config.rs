@@ -92,6 +92,24 @@ pub struct ConfigArgs {
     /// Comma-separated proxy addresses whose X-Forwarded-For is trusted.
     #[arg(long, env = "TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
+    /// Cache products and users by id.
+    #[arg(long, env = "ENTITY_CACHE", global = true)]
+    pub entity_cache: Option<String>,
+    /// Seconds an entity stays cached.
+    #[arg(long, env = "ENTITY_CACHE_TTL_SECS", global = true)]
+    pub entity_cache_ttl_secs: Option<String>,
+    /// Entities cached at most, per kind.
+    #[arg(long, env = "ENTITY_CACHE_CAPACITY", global = true)]
+    pub entity_cache_capacity: Option<String>,
+    /// Cache anonymous public catalog responses.
+    #[arg(long, env = "RESPONSE_CACHE", global = true)]
+    pub response_cache: Option<String>,
+    /// Seconds a public response stays cached (also its max-age).
+    #[arg(long, env = "RESPONSE_CACHE_TTL_SECS", global = true)]
+    pub response_cache_ttl_secs: Option<String>,
+    /// Persisted (and parsed) documents kept at most.
+    #[arg(long, env = "DOCUMENT_CACHE_CAPACITY", global = true)]
+    pub document_cache_capacity: Option<String>,
 }
 
 /// Validated configuration.
@@ -127,6 +145,22 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     /// Proxies whose X-Forwarded-For names the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Cache sizes and lifetimes.
+    pub cache: CacheConfig,
+}
+
+/// Cache sizes and lifetimes; each cache can be switched off.
+#[derive(Clone, Debug)]
+pub struct CacheConfig {
+    pub entities: bool,
+    pub entity_ttl: Duration,
+    pub entity_capacity: u64,
+    pub responses: bool,
+    pub response_ttl: Duration,
+    pub response_capacity: u64,
+    pub documents_capacity: u64,
+    /// Longer documents are parsed every time rather than cached.
+    pub max_cached_document_len: usize,
 }
 
 /// Access and refresh token settings.
@@ -273,6 +307,32 @@ impl Config {
                 registration_window: Duration::from_secs(3600),
             },
             trusted_proxies: parse_proxies(args.trusted_proxies.as_deref())?,
+            cache: CacheConfig {
+                entities: parse_bool("ENTITY_CACHE", args.entity_cache.as_deref(), true)?,
+                entity_ttl: Duration::from_secs(parse_positive(
+                    "ENTITY_CACHE_TTL_SECS",
+                    &args.entity_cache_ttl_secs,
+                    60,
+                )?),
+                entity_capacity: parse_positive(
+                    "ENTITY_CACHE_CAPACITY",
+                    &args.entity_cache_capacity,
+                    10_000,
+                )?,
+                responses: parse_bool("RESPONSE_CACHE", args.response_cache.as_deref(), true)?,
+                response_ttl: Duration::from_secs(parse_positive(
+                    "RESPONSE_CACHE_TTL_SECS",
+                    &args.response_cache_ttl_secs,
+                    5,
+                )?),
+                response_capacity: 10_000,
+                documents_capacity: parse_positive(
+                    "DOCUMENT_CACHE_CAPACITY",
+                    &args.document_cache_capacity,
+                    10_000,
+                )?,
+                max_cached_document_len: 16 * 1024,
+            },
             redis_url: non_empty(args.redis_url.as_deref()),
             cors_origins: parse_origins(args.cors_origins.as_deref())?,
             graphiql: parse_bool("GRAPHIQL", args.graphiql.as_deref(), !production)?,

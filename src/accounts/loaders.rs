@@ -7,18 +7,33 @@ use entity::users;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-/// Users by id, one `IN` query per batch.
-pub struct UserLoader(pub DatabaseConnection);
+use crate::cache::EntityCache;
+
+/// Users by id, read through the entity cache: one `IN` query per batch
+/// for the misses.
+pub struct UserLoader {
+    pub db: DatabaseConnection,
+    pub cache: EntityCache,
+}
 
 impl Loader<Uuid> for UserLoader {
     type Value = users::Model;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = users::Entity::find()
-            .filter(users::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+        let (mut found, misses) = self.cache.users(keys).await;
+        if misses.is_empty() {
+            return Ok(found);
+        }
+        let loaded: HashMap<Uuid, users::Model> = users::Entity::find()
+            .filter(users::Column::Id.is_in(misses))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        self.cache.store_users(&loaded).await;
+        found.extend(loaded);
+        Ok(found)
     }
 }

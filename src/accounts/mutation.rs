@@ -127,7 +127,7 @@ impl AccountsMutation {
         let state = ctx.data::<AppState>()?;
         let user_id = parse_id(&user_id, "userId").extend()?;
         Ok(User::new(
-            service::set_role(&state.db, user_id, role).await.extend()?,
+            service::set_role(state, user_id, role).await.extend()?,
         ))
     }
 }

@@ -19,6 +19,7 @@ use super::{
 use crate::{
     app::AppState,
     auth::Role,
+    cache::Change,
     db::{self, keyset},
     error::{AppError, OnConflict, Result},
     graphql::pagination::PageArgs,
@@ -182,25 +183,24 @@ pub async fn change_password(
     row.update(&txn).await?;
     sessions::revoke_others(&txn, user_id, Some(current_session)).await?;
     txn.commit().await?;
+    state.caches.changed(Change::User(user_id)).await;
     Ok(())
 }
 
 /// Gives a user a role; their existing access tokens are refused within a
 /// second (the session check sees the role changed), refreshing gets new ones.
-#[tracing::instrument(skip(db))]
-pub async fn set_role(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    role: Role,
-) -> Result<users::Model> {
+#[tracing::instrument(skip(state))]
+pub async fn set_role(state: &AppState, user_id: Uuid, role: Role) -> Result<users::Model> {
     let user = users::Entity::find_by_id(user_id)
-        .one(db)
+        .one(&state.db)
         .await?
         .ok_or(AppError::NotFound("user"))?;
     let mut row: users::ActiveModel = user.into();
     row.role = Set(role.as_str().to_owned());
     row.updated_at = Set(Utc::now().trunc_subsecs(6));
-    Ok(row.update(db).await?)
+    let user = row.update(&state.db).await?;
+    state.caches.changed(Change::User(user_id)).await;
+    Ok(user)
 }
 
 /// A user by id.

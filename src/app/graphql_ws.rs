@@ -234,6 +234,10 @@ async fn init(
         viewer,
         client_ip,
     });
-    data.insert(Loaders::uncached(&state.db, &StatementCounter::default()));
+    data.insert(Loaders::uncached(
+        &state.db,
+        &state.caches.entities,
+        &StatementCounter::default(),
+    ));
     Ok(data)
 }

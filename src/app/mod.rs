@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use crate::{
     accounts::password::Passwords,
     auth::{sessions::SessionCheck, throttle::Throttle, tokens::KeySet},
+    cache::Caches,
     config::Config,
     db,
     events::{EventBus, LocalBus},
@@ -42,6 +43,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Domain events for subscriptions.
     pub events: Arc<dyn EventBus>,
+    /// Entity, response and document caches.
+    pub caches: Caches,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             sessions: SessionCheck::default(),
             throttle: Throttle::in_memory(config.throttle.clone()),
             events: Arc::new(LocalBus::default()),
+            caches: Caches::new(&config.cache),
             config: Arc::new(config),
         }
     }

@@ -7,21 +7,34 @@ use entity::products;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::reviews::service::average_ratings;
+use crate::{cache::EntityCache, reviews::service::average_ratings};
 
-/// Products by id, whatever their status (relations always resolve).
-pub struct ProductLoader(pub DatabaseConnection);
+/// Products by id, whatever their status (relations always resolve), read
+/// through the entity cache: only the misses are queried.
+pub struct ProductLoader {
+    pub db: DatabaseConnection,
+    pub cache: EntityCache,
+}
 
 impl Loader<Uuid> for ProductLoader {
     type Value = products::Model;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = products::Entity::find()
-            .filter(products::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+        let (mut found, misses) = self.cache.products(keys).await;
+        if misses.is_empty() {
+            return Ok(found);
+        }
+        let loaded: HashMap<Uuid, products::Model> = products::Entity::find()
+            .filter(products::Column::Id.is_in(misses))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        self.cache.store_products(&loaded).await;
+        found.extend(loaded);
+        Ok(found)
     }
 }
 

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{CreateProductInput, UpdateProductInput, input};
 use crate::{
     app::AppState,
+    cache::Change,
     error::{AppError, OnConflict, Result},
     events::Event,
 };
@@ -38,6 +39,7 @@ pub async fn create(state: &AppState, input: &CreateProductInput) -> Result<prod
     .insert(&state.db)
     .await
     .on_unique_violation("input.sku", "a product with this sku exists")?;
+    state.caches.changed(Change::Product(product.id)).await;
     Ok(product)
 }
 
@@ -66,7 +68,9 @@ pub async fn update(
         row.active = Set(active);
     }
     row.updated_at = Set(Utc::now().trunc_subsecs(6));
-    Ok(row.update(&state.db).await?)
+    let product = row.update(&state.db).await?;
+    state.caches.changed(Change::Product(id)).await;
+    Ok(product)
 }
 
 /// Adds `delta` (negative to remove) to a product's stock, refusing to go
@@ -102,6 +106,7 @@ pub async fn adjust_stock(state: &AppState, id: Uuid, delta: i32) -> Result<prod
             format!("stock is {}; it cannot go below zero", product.stock),
         ));
     }
+    state.caches.changed(Change::Product(id)).await;
     state.events.publish(Event::StockChanged { product_id: id });
     Ok(product)
 }

@@ -14,6 +14,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::{
     accounts::loaders::UserLoader,
+    cache::EntityCache,
     catalog::loaders::{ProductLoader, RatingLoader},
     db::StatementCounter,
     error::AppError,
@@ -47,13 +48,29 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection, counter: &StatementCounter) -> Self {
+    pub fn new(
+        db: &DatabaseConnection,
+        entities: &EntityCache,
+        counter: &StatementCounter,
+    ) -> Self {
         Self {
-            products: cached(ProductLoader(db.clone()), counter),
+            products: cached(
+                ProductLoader {
+                    db: db.clone(),
+                    cache: entities.clone(),
+                },
+                counter,
+            ),
             ratings: cached(RatingLoader(db.clone()), counter),
             reviews_by_product: cached(ReviewsByProductLoader(db.clone()), counter),
             reviews_by_author: cached(ReviewsByAuthorLoader(db.clone()), counter),
-            users: cached(UserLoader(db.clone()), counter),
+            users: cached(
+                UserLoader {
+                    db: db.clone(),
+                    cache: entities.clone(),
+                },
+                counter,
+            ),
             orders: cached(OrderLoader(db.clone()), counter),
             order_items: cached(OrderItemsLoader(db.clone()), counter),
             order_payments: cached(PaymentsByOrderLoader(db.clone()), counter),
@@ -65,8 +82,12 @@ impl Loaders {
 impl Loaders {
     /// Loaders that never cache, for long-lived subscriptions whose events
     /// must see current rows.
-    pub fn uncached(db: &DatabaseConnection, counter: &StatementCounter) -> Self {
-        let loaders = Self::new(db, counter);
+    pub fn uncached(
+        db: &DatabaseConnection,
+        entities: &EntityCache,
+        counter: &StatementCounter,
+    ) -> Self {
+        let loaders = Self::new(db, entities, counter);
         loaders.products.enable_all_cache(false);
         loaders.ratings.enable_all_cache(false);
         loaders.reviews_by_product.enable_all_cache(false);

@@ -18,6 +18,7 @@ use super::{OrderFilter, OrderStatus, PlaceOrderInput};
 use crate::{
     app::AppState,
     auth::Viewer,
+    cache::Change,
     db::{self, keyset, window::Relation},
     error::{AppError, Result},
     events::Event,
@@ -143,11 +144,16 @@ pub async fn place(
         .await?;
     txn.commit().await?;
     for product_id in lines.keys() {
-        state.events.publish(Event::StockChanged {
-            product_id: *product_id,
-        });
+        stock_changed(state, *product_id).await;
     }
     Ok(order)
+}
+
+/// After a commit that changed a product's stock: drop it from the caches and
+/// tell subscribers.
+async fn stock_changed(state: &AppState, product_id: Uuid) {
+    state.caches.changed(Change::Product(product_id)).await;
+    state.events.publish(Event::StockChanged { product_id });
 }
 
 /// Moves `order` from `from` to `to` if nobody moved it first.
@@ -239,9 +245,7 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<order
         user_id: order.user_id,
     });
     for item in &items {
-        state.events.publish(Event::StockChanged {
-            product_id: item.product_id,
-        });
+        stock_changed(state, item.product_id).await;
     }
     Ok(cancelled)
 }

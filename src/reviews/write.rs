@@ -10,6 +10,7 @@ use super::Review;
 use crate::{
     app::AppState,
     auth::SignedIn,
+    cache::Change,
     error::{AppError, OnConflict, Result},
     graphql::{RequestMeta, ids::parse_id},
 };
@@ -62,6 +63,7 @@ pub async fn add(
     .insert(&state.db)
     .await
     .on_unique_violation("input.productId", "you have reviewed this product already")?;
+    state.caches.changed(Change::Reviews { product_id }).await;
     Ok(review)
 }
 

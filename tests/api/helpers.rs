@@ -66,6 +66,11 @@ impl TestResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The number of SQL statements the request ran, if it ran any query.
+    pub fn statements_or_none(&self) -> Option<u64> {
+        self.header("x-sql-statements").map(|n| n.parse().unwrap())
+    }
+
     /// The number of SQL statements the request ran.
     pub fn statements(&self) -> u64 {
         self.header("x-sql-statements")
@@ -116,9 +121,24 @@ impl TestApp {
         }
     }
 
+    /// The deterministic demo dataset, with the entity and response caches
+    /// off: every read reaches the database (for statement counts).
+    pub async fn seeded_uncached() -> Self {
+        Self::seeded_with(|args| {
+            args.entity_cache = Some("false".into());
+            args.response_cache = Some("false".into());
+        })
+        .await
+    }
+
     /// The deterministic demo dataset.
     pub async fn seeded() -> Self {
-        let app = Self::spawn().await;
+        Self::seeded_with(|_| {}).await
+    }
+
+    /// The deterministic demo dataset, with settings adjusted by `configure`.
+    pub async fn seeded_with(configure: impl FnOnce(&mut ConfigArgs)) -> Self {
+        let app = Self::with(configure).await;
         seed::seed(&app.state.db, &app.state.passwords, seed::Size::Demo)
             .await
             .unwrap();

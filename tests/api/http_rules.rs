@@ -45,7 +45,7 @@ fn assert_request_id(body: &Value, response: &TestResponse) {
 
 #[tokio::test]
 async fn a_query_over_post_answers_json_that_is_never_stored() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::seeded_uncached().await;
     let response = post_with(
         &app,
         "application/json",

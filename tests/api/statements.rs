@@ -28,7 +28,7 @@ fn review_count(data: &Value) -> usize {
 
 #[tokio::test]
 async fn a_nested_catalog_query_costs_three_statements_for_3_or_50_products() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::seeded_uncached().await;
     for first in [3, 50] {
         let response = app
             .graphql(PRODUCTS_WITH_REVIEWS_AND_AUTHORS, json!({ "first": first }))
@@ -51,7 +51,7 @@ async fn a_nested_catalog_query_costs_three_statements_for_3_or_50_products() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_of_32_concurrent_nested_queries_costs_three_statements() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::seeded_uncached().await;
     let requests = (0..32).map(|i| {
         let first = if i % 2 == 0 { 3 } else { 50 };
         let app = &app;
@@ -73,7 +73,7 @@ async fn each_of_32_concurrent_nested_queries_costs_three_statements() {
 
 #[tokio::test]
 async fn product_by_id_with_rating_reviews_and_each_reviews_product_stays_constant() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::seeded_uncached().await;
     // A product with several reviews (the demo data has up to six per product).
     let reviews = entity::reviews::Entity::find()
         .all(&app.state.db)
@@ -119,7 +119,7 @@ const ORDER_STATEMENTS: u64 = 5;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_with_customer_items_products_and_payments_cost_five_statements_at_any_size() {
-    let app = TestApp::seeded().await;
+    let app = TestApp::seeded_uncached().await;
     let admin = app
         .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
         .await;

@@ -3,11 +3,14 @@
 //! `Accept` negotiation, and HTTP status codes that tell request errors apart.
 
 mod negotiate;
+mod operation;
 mod response;
 
 use std::{collections::HashMap, net::IpAddr};
 
-use async_graphql::{BatchRequest, Request, Variables, parser::types::OperationType};
+use async_graphql::{
+    BatchRequest, BatchResponse, Request, Response, Variables, parser::types::OperationType,
+};
 use axum::{
     body::Body,
     extract::{Query, State},
@@ -16,14 +19,17 @@ use axum::{
 };
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use self::{negotiate::ResponseType, response::Reply};
+use self::{
+    negotiate::ResponseType,
+    response::{Public, Reply},
+};
 use super::{
     Http, client, graphiql,
     graphql_ws::{self, Upgrade},
     request_id::RequestId,
 };
 use crate::{
-    auth,
+    auth::{self, Viewer},
     db::StatementCounter,
     error::code,
     graphql::{Loaders, RequestMeta},
@@ -92,14 +98,18 @@ pub async fn post(
             &format!("a batch must hold 1 to {batch_limit} operations"),
         );
     }
-    if requests.iter().any(|r| r.query.trim().is_empty()) {
+    let persisted = |r: &Request| r.extensions.0.contains_key("persistedQuery");
+    if requests
+        .iter()
+        .any(|r| r.query.trim().is_empty() && !persisted(r))
+    {
         return reply.refuse(
             StatusCode::BAD_REQUEST,
             code::BAD_REQUEST,
             "`query` is required",
         );
     }
-    execute(&http, reply, &headers, peer, batch).await
+    execute(&http, reply, &headers, peer, Via::Post, batch).await
 }
 
 /// The query-string parameters of GET /graphql.
@@ -151,28 +161,19 @@ pub async fn get(
             );
         }
     };
-    let mut request = request;
-    let operation_name = request.operation_name.clone();
-    if let Ok(document) = request.parsed_query() {
-        let operation_type = selected_operation_type(document, operation_name.as_deref());
-        if operation_type.is_some_and(|t| t != OperationType::Query) {
-            let mut refused = reply.refuse(
-                StatusCode::METHOD_NOT_ALLOWED,
-                code::BAD_REQUEST,
-                "only queries may be sent with GET; use POST",
-            );
-            refused
-                .headers_mut()
-                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-            return refused;
-        }
-    }
-    execute(&http, reply, &headers, peer, BatchRequest::Single(request)).await
+    execute(
+        &http,
+        reply,
+        &headers,
+        peer,
+        Via::Get,
+        BatchRequest::Single(request),
+    )
+    .await
 }
 
 fn request_from_params(params: GetParams) -> Result<Request, ()> {
-    let query = params.query.filter(|q| !q.trim().is_empty()).ok_or(())?;
-    let mut request = Request::new(query);
+    let mut request = Request::new(params.query.unwrap_or_default());
     request.operation_name = params.operation_name.filter(|n| !n.is_empty());
     if let Some(raw) = params.variables.filter(|v| !v.is_empty()) {
         let value: serde_json::Value = serde_json::from_str(&raw).map_err(|_| ())?;
@@ -186,7 +187,41 @@ fn request_from_params(params: GetParams) -> Result<Request, ()> {
             serde_json::from_str::<HashMap<String, async_graphql::Value>>(&raw).map_err(|_| ())?,
         );
     }
+    if request.query.trim().is_empty() && !request.extensions.0.contains_key("persistedQuery") {
+        return Err(());
+    }
     Ok(request)
+}
+
+/// How the operations came.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Via {
+    Get,
+    Post,
+}
+
+/// Whether the request runs a query (a document that does not parse is left
+/// for execution to report).
+fn is_query(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    match request.parsed_query() {
+        Ok(document) => selected_operation_type(document, name.as_deref())
+            .is_none_or(|t| t == OperationType::Query),
+        Err(_) => true,
+    }
+}
+
+/// GET cannot change anything: 405, allowing POST.
+fn only_queries_over_get(reply: &Reply) -> HttpResponse {
+    let mut refused = reply.refuse(
+        StatusCode::METHOD_NOT_ALLOWED,
+        code::BAD_REQUEST,
+        "only queries may be sent with GET; use POST",
+    );
+    refused
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    refused
 }
 
 /// The type of the operation a request would run, if it can be told.
@@ -206,42 +241,82 @@ fn selected_operation_type(
 }
 
 /// Runs the operations as the request's viewer, with per-operation loaders,
-/// counting SQL statements.
+/// counting SQL statements; public catalog answers come from, and go to, the
+/// response cache.
 async fn execute(
     http: &Http,
     mut reply: Reply,
     headers: &HeaderMap,
     peer: Option<IpAddr>,
+    via: Via,
     batch: BatchRequest,
 ) -> HttpResponse {
     let state = &http.state;
-    let db = &state.db;
     // The session check behind a token is cached (one query per session and
     // second), so it is not counted against the operation.
     let viewer = auth::authenticate(
         &state.keys,
         &state.sessions,
-        db,
+        &state.db,
         header_str(headers, header::AUTHORIZATION),
     )
     .await;
-    let counter = StatementCounter::default();
+    let anonymous = viewer == Viewer::Anonymous;
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
         viewer,
         client_ip: client::client_ip(peer, headers, &state.config.trusted_proxies),
     };
-    let prepare = |request: Request| request.data(meta.clone()).data(Loaders::new(db, &counter));
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
+    let counter = StatementCounter::default();
+    let run = |request: Request| {
+        let request = request.data(meta.clone()).data(Loaders::new(
+            &state.db,
+            &state.caches.entities,
+            &counter,
+        ));
+        counter.scope(http.schema.execute(request))
+    };
+    let response = match batch {
+        BatchRequest::Single(request) => {
+            let mut prepared = match operation::prepare(&state.caches, request, anonymous).await {
+                Ok(prepared) => prepared,
+                Err(error) => {
+                    return reply
+                        .executed(BatchResponse::Single(Response::from_errors(vec![error])));
+                }
+            };
+            if via == Via::Get && !is_query(&mut prepared.request) {
+                return only_queries_over_get(&reply);
+            }
+            let responses = &state.caches.responses;
+            let max_age = responses.max_age();
+            if let Some(body) = prepared.public_key.and_then(|key| responses.get(&key)) {
+                let body = String::from_utf8_lossy(&body).into_owned();
+                return reply.public(body, Public::Hit { max_age });
+            }
+            let response = run(prepared.request).await;
+            reply.statements = state.config.expose_sql_count.then(|| counter.get());
+            if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty()) {
+                let body = reply.public_body(&response);
+                responses.put(key, body.clone().into());
+                return reply.public(body, Public::Miss { max_age });
+            }
+            BatchResponse::Single(response)
+        }
         BatchRequest::Batch(requests) => {
-            BatchRequest::Batch(requests.into_iter().map(prepare).collect())
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                responses.push(
+                    match operation::prepare(&state.caches, request, false).await {
+                        Ok(prepared) => run(prepared.request).await,
+                        Err(error) => Response::from_errors(vec![error]),
+                    },
+                );
+            }
+            reply.statements = state.config.expose_sql_count.then(|| counter.get());
+            BatchResponse::Batch(responses)
         }
     };
-    let response = counter.scope(http.schema.execute_batch(batch)).await;
-    if http.state.config.expose_sql_count {
-        reply.statements = Some(counter.get());
-    }
     reply.executed(response)
 }
 

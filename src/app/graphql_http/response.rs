@@ -19,6 +19,15 @@ pub struct Reply {
     pub statements: Option<u64>,
 }
 
+/// A public response's cache state, for `Cache-Control` and `x-cache`.
+#[derive(Clone, Copy, Debug)]
+pub enum Public {
+    /// Answered from the response cache.
+    Hit { max_age: u64 },
+    /// Computed now, and cached.
+    Miss { max_age: u64 },
+}
+
 impl Reply {
     /// A request refused before any operation ran.
     pub fn refuse(&self, status: StatusCode, code: &str, message: &str) -> HttpResponse {
@@ -69,14 +78,42 @@ impl Reply {
         finalize_errors(response, &self.request_id);
     }
 
+    /// The body of a successful public response, for the response cache.
+    pub fn public_body(&self, response: &Response) -> String {
+        to_json(response).to_string()
+    }
+
+    /// A public catalog response, cacheable by browsers and CDNs.
+    pub fn public(&self, body: String, state: Public) -> HttpResponse {
+        let (max_age, cache) = match state {
+            Public::Hit { max_age } => (max_age, "hit"),
+            Public::Miss { max_age } => (max_age, "miss"),
+        };
+        let mut response = self.respond(StatusCode::OK, body);
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+            headers.insert(header::CACHE_CONTROL, value);
+        }
+        headers.insert(
+            header::VARY,
+            HeaderValue::from_static("accept, authorization"),
+        );
+        headers.insert("x-cache", HeaderValue::from_static(cache));
+        response
+    }
+
     fn json(&self, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
+        self.respond(status, body.to_string())
+    }
+
+    fn respond(&self, status: StatusCode, body: String) -> HttpResponse {
         let mut response = (
             status,
             [
                 (header::CONTENT_TYPE, self.response_type.content_type()),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            body.to_string(),
+            body,
         )
             .into_response();
         if let Some(count) = self.statements {

@@ -1,0 +1,253 @@
+//! Short-lived cache of anonymous public catalog responses, keyed by the
+//! normalized document, the operation name and the variables. Only
+//! operations that select nothing but `product`/`products` and what hangs off
+//! them, minus the private fields, qualify; catalog writes clear it.
+
+use std::time::Duration;
+
+use async_graphql::{
+    Positioned, Variables,
+    parser::types::{
+        DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    },
+};
+use bytes::Bytes;
+use moka::sync::Cache;
+use sha2::{Digest, Sha256};
+
+use crate::config::CacheConfig;
+
+/// Root fields whose answers are public.
+const PUBLIC_ROOTS: &[&str] = &["product", "products", "__typename"];
+/// Fields reachable from the catalog that are private (User.email, User.orders).
+const PRIVATE_FIELDS: &[&str] = &["email", "orders"];
+/// Fragment spreads followed at most this deep (cycles are a validation error anyway).
+const MAX_FRAGMENT_DEPTH: usize = 16;
+
+/// Public responses; absent when response caching is off.
+#[derive(Clone)]
+pub struct ResponseCache {
+    cache: Option<Cache<[u8; 32], Bytes>>,
+    ttl: Duration,
+}
+
+impl ResponseCache {
+    pub fn new(config: &CacheConfig) -> Self {
+        Self {
+            cache: config.responses.then(|| {
+                Cache::builder()
+                    .max_capacity(config.response_capacity)
+                    .time_to_live(config.response_ttl)
+                    .build()
+            }),
+            ttl: config.response_ttl,
+        }
+    }
+
+    /// Seconds a public response may be kept (its `max-age`).
+    pub fn max_age(&self) -> u64 {
+        self.ttl.as_secs()
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    /// The cache key of an operation.
+    pub fn key(query: &str, operation_name: Option<&str>, variables: &Variables) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(normalize(query).as_bytes());
+        hasher.update([0]);
+        hasher.update(operation_name.unwrap_or_default().as_bytes());
+        hasher.update([0]);
+        // Variables is a BTreeMap: its JSON is canonical.
+        hasher.update(serde_json::to_vec(variables).unwrap_or_default());
+        hasher.finalize().into()
+    }
+
+    pub fn get(&self, key: &[u8; 32]) -> Option<Bytes> {
+        self.cache.as_ref()?.get(key)
+    }
+
+    pub fn put(&self, key: [u8; 32], body: Bytes) {
+        if let Some(cache) = &self.cache {
+            cache.insert(key, body);
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+    }
+}
+
+/// Whether the operation `name` of `document` reads only public catalog data.
+pub fn is_public(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
+            Some(op) => op,
+            None => return false,
+        },
+        _ => return false,
+    };
+    operation.node.ty == OperationType::Query
+        && root_fields_are_public(document, &operation.node.selection_set, 0)
+        && no_private_field(document, &operation.node.selection_set, 0)
+}
+
+fn root_fields_are_public(
+    document: &ExecutableDocument,
+    set: &Positioned<SelectionSet>,
+    depth: usize,
+) -> bool {
+    depth < MAX_FRAGMENT_DEPTH
+        && set.node.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => PUBLIC_ROOTS.contains(&field.node.name.node.as_str()),
+            Selection::InlineFragment(inline) => {
+                root_fields_are_public(document, &inline.node.selection_set, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .is_some_and(|f| {
+                    root_fields_are_public(document, &f.node.selection_set, depth + 1)
+                }),
+        })
+}
+
+fn no_private_field(
+    document: &ExecutableDocument,
+    set: &Positioned<SelectionSet>,
+    depth: usize,
+) -> bool {
+    depth < MAX_FRAGMENT_DEPTH
+        && set.node.items.iter().all(|item| match &item.node {
+            Selection::Field(field) => {
+                !PRIVATE_FIELDS.contains(&field.node.name.node.as_str())
+                    && no_private_field(document, &field.node.selection_set, depth + 1)
+            }
+            Selection::InlineFragment(inline) => {
+                no_private_field(document, &inline.node.selection_set, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .is_some_and(|f| no_private_field(document, &f.node.selection_set, depth + 1)),
+        })
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The document with comments, commas and insignificant whitespace dropped
+/// (one space kept between two names or numbers), string literals left as
+/// they are: two spellings of one operation get one cache key.
+pub fn normalize(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut chars = query.chars().peekable();
+    let mut pending_space = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' || c == '\r' {
+                        break;
+                    }
+                }
+                pending_space = true;
+            }
+            c if c.is_whitespace() || c == ',' || c == '\u{feff}' => pending_space = true,
+            '"' => {
+                pending_space = false;
+                out.push('"');
+                let block = chars.peek() == Some(&'"') && {
+                    let mut look = chars.clone();
+                    look.next();
+                    look.peek() == Some(&'"')
+                };
+                if block {
+                    out.push_str("\"\"");
+                    chars.next();
+                    chars.next();
+                    let mut quotes = 0;
+                    for c in chars.by_ref() {
+                        out.push(c);
+                        quotes = if c == '"' { quotes + 1 } else { 0 };
+                        if quotes == 3 {
+                            break;
+                        }
+                    }
+                } else {
+                    let mut escaped = false;
+                    for c in chars.by_ref() {
+                        out.push(c);
+                        if escaped {
+                            escaped = false;
+                        } else if c == '\\' {
+                            escaped = true;
+                        } else if c == '"' {
+                            break;
+                        }
+                    }
+                }
+            }
+            c => {
+                // A space matters only between two names or numbers.
+                if pending_space && is_word(c) && out.chars().next_back().is_some_and(is_word) {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::parser::parse_query;
+
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_document_normalize_alike_but_strings_are_kept() {
+        let a = "query  Q { products(first: 3, filter: {search: \"a  b\"}) { edges { cursor } } }";
+        let b = "query Q {\n  # the catalog\n  products(first: 3 filter: {search: \"a  b\"}) {\n    edges { cursor }\n  }\n}";
+        assert_eq!(normalize(a), normalize(b));
+        assert!(normalize(a).contains("\"a  b\""));
+        assert_ne!(normalize(a), normalize(&a.replace("a  b", "a b")));
+        assert_eq!(
+            normalize("{ x(s: \"\"\"a,  b\"\"\") }"),
+            "{x(s:\"\"\"a,  b\"\"\")}"
+        );
+        assert_eq!(
+            normalize("query Q ($n: Int) { a(n: $n) { b c } }"),
+            "query Q($n:Int){a(n:$n){b c}}"
+        );
+    }
+
+    #[test]
+    fn only_public_catalog_queries_qualify() {
+        let public = [
+            "{ products { edges { node { name reviews { edges { node { author { displayName } } } } } } } }",
+            "query($id: ID!) { product(id: $id) { ...P } } fragment P on Product { sku averageRating }",
+        ];
+        for query in public {
+            assert!(is_public(&parse_query(query).unwrap(), None), "{query}");
+        }
+        let private = [
+            "{ viewer { id } }",
+            "{ products { edges { node { reviews { edges { node { author { email } } } } } } } }",
+            "{ product(id: \"x\") { ...A } } fragment A on Product { reviews { edges { node { author { orders { edges { cursor } } } } } } }",
+            "{ products { edges { cursor } } orders { edges { cursor } } }",
+            "mutation { logout(refreshToken: \"x\") }",
+        ];
+        for query in private {
+            assert!(!is_public(&parse_query(query).unwrap(), None), "{query}");
+        }
+    }
+}

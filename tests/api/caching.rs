@@ -1,0 +1,274 @@
+//! The entity cache, the public response cache and persisted queries: hits
+//! save statements, every write path invalidates what it changed, and nothing
+//! private is ever served from a shared cache.
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::{
+    commerce::Shop,
+    helpers::{TestApp, error_code},
+};
+
+const CATALOG: &str = "{ products(first: 50) { edges { node { id name stock averageRating reviews(first: 5) { edges { node { rating author { displayName } } } } } } } }";
+
+fn sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+async fn without_response_cache() -> TestApp {
+    TestApp::with(|args| args.response_cache = Some("false".into())).await
+}
+
+#[tokio::test]
+async fn a_warm_entity_cache_saves_the_author_query() {
+    let app = TestApp::seeded_with(|args| args.response_cache = Some("false".into())).await;
+    let cold = app.graphql(CATALOG, json!({})).await;
+    let warm = app.graphql(CATALOG, json!({})).await;
+    assert_eq!(cold.json(), warm.json());
+    assert_eq!(cold.statements(), 4, "products, ratings, reviews, authors");
+    assert_eq!(warm.statements(), 3, "the authors come from the cache");
+}
+
+#[tokio::test]
+async fn every_write_path_invalidates_what_it_changed() {
+    let shop = Shop::on(without_response_cache().await).await;
+    let app = &shop.app;
+    let staff = Some(shop.staff.access_token.as_str());
+    let mug = app.create_product(&shop.staff, "MUG-1", 1000, 10).await;
+    let placed = app.place_order(&shop.ada, &[(&mug, 1)]).await;
+    let order = placed["data"]["placeOrder"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Read the product and the customer through the cached loaders.
+    let read = || async {
+        let body = app
+            .graphql_as(staff, "query($id: ID!) { order(id: $id) { customer { role } items { product { name stock } } } }", json!({ "id": order }))
+            .await
+            .json();
+        let order = &body["data"]["order"];
+        (
+            order["items"][0]["product"]["name"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            order["items"][0]["product"]["stock"].as_i64().unwrap(),
+            order["customer"]["role"].as_str().unwrap().to_owned(),
+        )
+    };
+    assert_eq!(read().await, ("Product MUG-1".into(), 9, "CUSTOMER".into()));
+
+    app.graphql_as(
+        staff,
+        "mutation($id: ID!) { updateProduct(id: $id, input: { name: \"Big mug\" }) { id } }",
+        json!({ "id": mug }),
+    )
+    .await;
+    assert_eq!(read().await.0, "Big mug", "updateProduct");
+    app.graphql_as(
+        staff,
+        "mutation($id: ID!) { adjustStock(productId: $id, delta: 5) { id } }",
+        json!({ "id": mug }),
+    )
+    .await;
+    assert_eq!(read().await.1, 14, "adjustStock");
+    app.place_order(&shop.bob, &[(&mug, 4)]).await;
+    assert_eq!(read().await.1, 10, "placeOrder");
+    app.graphql_as(
+        Some(&shop.ada.access_token),
+        "mutation($id: ID!) { cancelOrder(id: $id) { id } }",
+        json!({ "id": order }),
+    )
+    .await;
+    assert_eq!(read().await.1, 11, "cancelOrder");
+    app.graphql_as(
+        Some(&shop.admin.access_token),
+        "mutation($id: ID!) { setUserRole(userId: $id, role: STAFF) { id } }",
+        json!({ "id": shop.ada.user_id }),
+    )
+    .await;
+    assert_eq!(read().await.2, "STAFF", "setUserRole");
+}
+
+#[tokio::test]
+async fn anonymous_catalog_answers_come_from_the_response_cache_until_a_write() {
+    let shop = Shop::open().await;
+    let app = &shop.app;
+    let mug = app.create_product(&shop.staff, "MUG-1", 1000, 10).await;
+    let query = "query($id: ID!) { product(id: $id) { name stock averageRating } }";
+    let vars = json!({ "id": mug });
+    let miss = app.graphql(query, vars.clone()).await;
+    assert_eq!(miss.header("x-cache"), Some("miss"));
+    assert_eq!(miss.header("cache-control"), Some("public, max-age=5"));
+    let hit = app.graphql(query, vars.clone()).await;
+    assert_eq!(hit.header("x-cache"), Some("hit"));
+    assert_eq!(hit.statements_or_none(), None, "a hit runs nothing");
+    assert_eq!(hit.json(), miss.json());
+    // Another spelling of the same document shares the entry.
+    let respelled = app
+        .graphql(
+            "query ($id: ID!) {\n product(id: $id) { name, stock, averageRating } }",
+            vars.clone(),
+        )
+        .await;
+    assert_eq!(respelled.header("x-cache"), Some("hit"));
+
+    app.place_order(&shop.ada, &[(&mug, 2)]).await;
+    let after_order = app.graphql(query, vars.clone()).await;
+    assert_eq!(
+        after_order.header("x-cache"),
+        Some("miss"),
+        "the order cleared the cache"
+    );
+    assert_eq!(after_order.json()["data"]["product"]["stock"], 8);
+    app.graphql_as(
+        Some(&shop.bob.access_token),
+        "mutation($id: ID!) { addReview(input: { productId: $id, rating: 3, body: \"ok\" }) { id } }",
+        json!({ "id": mug }),
+    )
+    .await;
+    let after_review = app.graphql(query, vars).await.json();
+    assert_eq!(after_review["data"]["product"]["averageRating"], 3.0);
+}
+
+#[tokio::test]
+async fn signed_in_viewers_private_fields_and_mutations_are_never_cached() {
+    let shop = Shop::open().await;
+    let app = &shop.app;
+    let mug = app.create_product(&shop.staff, "MUG-1", 1000, 10).await;
+    app.graphql_as(
+        Some(&shop.bob.access_token),
+        "mutation($id: ID!) { addReview(input: { productId: $id, rating: 3, body: \"ok\" }) { id } }",
+        json!({ "id": mug }),
+    )
+    .await;
+    let public = "query($id: ID!) { product(id: $id) { name } }";
+    let vars = json!({ "id": mug });
+    app.graphql(public, vars.clone()).await;
+    for token in [&shop.ada, &shop.staff] {
+        let signed_in = app
+            .graphql_as(Some(&token.access_token), public, vars.clone())
+            .await;
+        assert_eq!(signed_in.header("cache-control"), Some("no-store"));
+        assert_eq!(signed_in.header("x-cache"), None);
+    }
+    let private =
+        "query($id: ID!) { product(id: $id) { reviews { edges { node { author { email } } } } } }";
+    for _ in 0..2 {
+        let response = app.graphql(private, vars.clone()).await;
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+        assert_eq!(error_code(&response.json()), "FORBIDDEN");
+    }
+    let staff_view = app
+        .graphql_as(Some(&shop.staff.access_token), private, vars.clone())
+        .await
+        .json();
+    assert_eq!(
+        staff_view["data"]["product"]["reviews"]["edges"][0]["node"]["author"]["email"],
+        "bob@example.com"
+    );
+    let anonymous_again = app.graphql(private, vars).await.json();
+    assert!(
+        !anonymous_again.to_string().contains("bob@example.com"),
+        "the staff answer was not shared"
+    );
+    let mutation = app
+        .graphql("mutation { logout(refreshToken: \"x\") }", json!({}))
+        .await;
+    assert_eq!(mutation.header("cache-control"), Some("no-store"));
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_register_hit_miss_and_refuse_a_wrong_hash() {
+    let app = TestApp::seeded().await;
+    let query = "{ products(first: 2) { edges { node { sku } } } }";
+    let hash = sha256(query);
+    let persisted = |hash: &str| json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+
+    let miss = app
+        .post_json(&json!({ "extensions": persisted(&hash) }))
+        .await;
+    assert_eq!(miss.status, StatusCode::OK);
+    let body = miss.json();
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+
+    let wrong = app
+        .post_json(&json!({ "query": query, "extensions": persisted(&sha256("another")) }))
+        .await
+        .json();
+    assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
+    let still_missing = app
+        .post_json(&json!({ "extensions": persisted(&sha256("another")) }))
+        .await
+        .json();
+    assert_eq!(
+        error_code(&still_missing),
+        "PERSISTED_QUERY_NOT_FOUND",
+        "nothing was stored under the wrong hash"
+    );
+
+    let registered = app
+        .post_json(&json!({ "query": query, "extensions": persisted(&hash) }))
+        .await
+        .json();
+    assert_eq!(
+        registered["data"]["products"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let hit = app
+        .post_json(&json!({ "extensions": persisted(&hash) }))
+        .await
+        .json();
+    assert_eq!(hit["data"], registered["data"]);
+
+    let extensions = serde_json::to_string(&persisted(&hash)).unwrap();
+    let uri = format!("/graphql?extensions={}", urlencode(&extensions));
+    let get = app
+        .request(Request::get(uri).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(get.status, StatusCode::OK);
+    assert_eq!(
+        get.json()["data"],
+        registered["data"],
+        "GET works with the hash alone, for CDNs"
+    );
+}
+
+#[tokio::test]
+async fn a_persisted_mutation_cannot_run_over_get() {
+    let shop = Shop::open().await;
+    let app = &shop.app;
+    let mutation = "mutation { logout(refreshToken: \"whatever\") }";
+    let hash = sha256(mutation);
+    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    app.post_json(&json!({ "query": mutation, "extensions": extensions }))
+        .await;
+    let uri = format!("/graphql?extensions={}", urlencode(&extensions.to_string()));
+    let get = app
+        .request(Request::get(uri).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
