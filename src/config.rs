@@ -9,6 +9,8 @@ use std::{
 
 use clap::Args;
 
+use crate::limits::{Limits, budget::BudgetConfig};
+
 /// Where the server runs: development is forgiving, production is strict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Environment {
@@ -110,6 +112,52 @@ pub struct ConfigArgs {
     /// Persisted (and parsed) documents kept at most.
     #[arg(long, env = "DOCUMENT_CACHE_CAPACITY", global = true)]
     pub document_cache_capacity: Option<String>,
+    /// Serve POST /bench/baseline, a fixed JSON body of this many bytes, as
+    /// the benchmark's baseline (off when absent).
+    #[arg(long, env = "BENCH_BASELINE_BYTES", global = true)]
+    pub bench_baseline_bytes: Option<String>,
+    /// Deepest selection an operation may have.
+    #[arg(long, env = "MAX_DEPTH", global = true)]
+    pub max_depth: Option<String>,
+    /// Most aliases in one operation.
+    #[arg(long, env = "MAX_ALIASES", global = true)]
+    pub max_aliases: Option<String>,
+    /// Most root fields in one operation.
+    #[arg(long, env = "MAX_ROOT_FIELDS", global = true)]
+    pub max_root_fields: Option<String>,
+    /// Most directives in one operation.
+    #[arg(long, env = "MAX_DIRECTIVES", global = true)]
+    pub max_directives: Option<String>,
+    /// Largest document in bytes.
+    #[arg(long, env = "MAX_DOCUMENT_BYTES", global = true)]
+    pub max_document_bytes: Option<String>,
+    /// Highest cost of one operation.
+    #[arg(long, env = "MAX_COST", global = true)]
+    pub max_cost: Option<String>,
+    /// Points in each client's cost bucket.
+    #[arg(long, env = "COST_BUCKET_SIZE", global = true)]
+    pub cost_bucket_size: Option<String>,
+    /// Points restored to a cost bucket per second.
+    #[arg(long, env = "COST_RESTORE_RATE", global = true)]
+    pub cost_restore_rate: Option<String>,
+    /// Requests per second allowed per client IP.
+    #[arg(long, env = "RATE_LIMIT_RPS", global = true)]
+    pub rate_limit_rps: Option<String>,
+    /// Burst of requests allowed per client IP.
+    #[arg(long, env = "RATE_LIMIT_BURST", global = true)]
+    pub rate_limit_burst: Option<String>,
+    /// Answer introspection queries (default: on in development only).
+    #[arg(long, env = "INTROSPECTION", global = true)]
+    pub introspection: Option<String>,
+    /// `only` to accept trusted documents only.
+    #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
+    pub trusted_documents: Option<String>,
+    /// JSON manifest of trusted documents (sha256 hex → document).
+    #[arg(long, env = "TRUSTED_DOCUMENTS_MANIFEST", global = true)]
+    pub trusted_documents_manifest: Option<String>,
+    /// Send Strict-Transport-Security (when served behind TLS).
+    #[arg(long, env = "HSTS", global = true)]
+    pub hsts: Option<String>,
 }
 
 /// Validated configuration.
@@ -147,6 +195,22 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Cache sizes and lifetimes.
     pub cache: CacheConfig,
+    /// Size of the benchmark's baseline body, when that route is on.
+    pub bench_baseline_bytes: Option<usize>,
+    /// Per-operation limits.
+    pub limits: Limits,
+    /// Per-client cost buckets.
+    pub budget: BudgetConfig,
+    /// Requests per second and burst per client IP.
+    pub rate_limit: (u32, u32),
+    /// Whether introspection queries are answered.
+    pub introspection: bool,
+    /// Accept only documents of the trusted-documents manifest.
+    pub trusted_only: bool,
+    /// Path of the trusted-documents manifest, when given.
+    pub trusted_manifest: Option<String>,
+    /// Whether responses carry Strict-Transport-Security.
+    pub hsts: bool,
 }
 
 /// Cache sizes and lifetimes; each cache can be switched off.
@@ -307,6 +371,43 @@ impl Config {
                 registration_window: Duration::from_secs(3600),
             },
             trusted_proxies: parse_proxies(args.trusted_proxies.as_deref())?,
+            limits: Limits {
+                depth: parse_positive("MAX_DEPTH", &args.max_depth, 10)?,
+                aliases: parse_positive("MAX_ALIASES", &args.max_aliases, 30)?,
+                root_fields: parse_positive("MAX_ROOT_FIELDS", &args.max_root_fields, 20)?,
+                directives: parse_positive("MAX_DIRECTIVES", &args.max_directives, 50)?,
+                size: parse_positive("MAX_DOCUMENT_BYTES", &args.max_document_bytes, 16 * 1024)?,
+                cost: parse_positive("MAX_COST", &args.max_cost, 1_000)?,
+            },
+            budget: BudgetConfig {
+                size: parse_positive("COST_BUCKET_SIZE", &args.cost_bucket_size, 1_000)?,
+                restore_rate: parse_positive("COST_RESTORE_RATE", &args.cost_restore_rate, 50)?,
+            },
+            rate_limit: (
+                parse_positive("RATE_LIMIT_RPS", &args.rate_limit_rps, 50)?,
+                parse_positive("RATE_LIMIT_BURST", &args.rate_limit_burst, 200)?,
+            ),
+            introspection: parse_bool("INTROSPECTION", args.introspection.as_deref(), !production)?,
+            trusted_only: match non_empty(args.trusted_documents.as_deref()).as_deref() {
+                None | Some("off") => false,
+                Some("only") => true,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "TRUSTED_DOCUMENTS",
+                        format!("expected only or off, got {other:?}"),
+                    ));
+                }
+            },
+            trusted_manifest: non_empty(args.trusted_documents_manifest.as_deref()),
+            hsts: parse_bool("HSTS", args.hsts.as_deref(), false)?,
+            bench_baseline_bytes: match args.bench_baseline_bytes {
+                Some(_) => Some(parse_positive(
+                    "BENCH_BASELINE_BYTES",
+                    &args.bench_baseline_bytes,
+                    1,
+                )?),
+                None => None,
+            },
             cache: CacheConfig {
                 entities: parse_bool("ENTITY_CACHE", args.entity_cache.as_deref(), true)?,
                 entity_ttl: Duration::from_secs(parse_positive(

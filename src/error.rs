@@ -24,6 +24,8 @@ pub mod code {
     pub const CONFLICT: &str = "CONFLICT";
     pub const INSUFFICIENT_STOCK: &str = "INSUFFICIENT_STOCK";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
 }
 

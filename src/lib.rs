@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod limits;
 pub mod orders;
 pub mod payments;
 pub mod reviews;

@@ -21,7 +21,9 @@ use crate::{
     config::Config,
     db,
     events::{EventBus, LocalBus},
+    graphql::trusted::TrustedDocuments,
     graphql::{AppSchema, build_schema},
+    limits::budget::Budgets,
 };
 
 pub use router::router;
@@ -45,11 +47,15 @@ pub struct AppState {
     pub events: Arc<dyn EventBus>,
     /// Entity, response and document caches.
     pub caches: Caches,
+    /// The trusted-documents manifest.
+    pub trusted: Arc<TrustedDocuments>,
+    /// Per-client cost budgets.
+    pub budgets: Budgets,
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        Self {
+    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+        Ok(Self {
             db,
             passwords: Passwords::default(),
             keys: Arc::new(KeySet::new(&config.tokens)),
@@ -57,8 +63,13 @@ impl AppState {
             throttle: Throttle::in_memory(config.throttle.clone()),
             events: Arc::new(LocalBus::default()),
             caches: Caches::new(&config.cache),
+            trusted: Arc::new(TrustedDocuments::load(
+                config.trusted_only,
+                config.trusted_manifest.as_deref(),
+            )?),
+            budgets: Budgets::in_memory(config.budget),
             config: Arc::new(config),
-        }
+        })
     }
 }
 
@@ -92,7 +103,7 @@ impl Application {
             .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.bind_addr))?;
         Ok(Self {
             listener,
-            http: Http::new(AppState::new(db, config)),
+            http: Http::new(AppState::new(db, config)?),
         })
     }
 

@@ -4,7 +4,7 @@ use axum::{
     Router,
     http::{HeaderName, HeaderValue, StatusCode, header},
     middleware,
-    routing::get,
+    routing::{get, post},
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -17,7 +17,12 @@ use super::{Http, graphiql, graphql_http, health, request_id};
 /// All routes with their middleware; tests drive it without a socket.
 pub fn router(http: Http) -> Router {
     let timeout = http.state.config.request_timeout;
-    Router::new()
+    let baseline = http.state.config.bench_baseline_bytes;
+    let mut routes = Router::new();
+    if let Some(bytes) = baseline {
+        routes = routes.route("/bench/baseline", post(health::baseline(bytes)));
+    }
+    routes
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))

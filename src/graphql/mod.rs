@@ -6,6 +6,7 @@ pub mod ids;
 pub mod loaders;
 pub mod pagination;
 pub mod prime;
+pub mod trusted;
 
 use std::net::IpAddr;
 
@@ -16,6 +17,7 @@ use crate::{
     app::AppState,
     auth::Viewer,
     catalog::{CatalogMutation, CatalogQuery, CatalogSubscription},
+    limits,
     orders::{OrdersMutation, OrdersQuery, OrdersSubscription},
     payments::PaymentsMutation,
     reviews::ReviewsMutation,
@@ -59,16 +61,27 @@ pub struct RequestMeta {
     pub client_ip: IpAddr,
 }
 
-/// Builds the schema, with the application state available to every resolver.
+/// Builds the schema, with the application state available to every
+/// resolver and the limits of the configuration; production hides the schema
+/// (no introspection unless enabled, no field suggestions).
 pub fn build_schema(state: AppState) -> AppSchema {
-    Schema::build(
+    let config = state.config.clone();
+    let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
     )
-    .data(state)
     .extension(error_codes::ErrorCodes)
-    .finish()
+    .extension(trusted::TrustedOnly(state.trusted.clone()))
+    .extension(limits::OperationLimits(config.limits))
+    .data(state);
+    if !config.introspection {
+        builder = builder.disable_introspection();
+    }
+    if config.is_production() {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The schema's SDL, as committed in `schema.graphql`.

@@ -334,7 +334,7 @@ async fn an_inactive_products_reviews_still_resolve_their_product() {
     // Another active product reviewed by the same author links back through Review.product.
     let data = app
         .data(
-            "{ products(first: 100) { edges { node { reviews(first: 100) { edges { node { id product { id active } } } } } } } }",
+            "{ products(first: 20) { edges { node { reviews(first: 10) { edges { node { id product { id active } } } } } } } }",
             json!({}),
         )
         .await;

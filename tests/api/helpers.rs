@@ -105,13 +105,19 @@ impl TestApp {
             expose_sql_count: Some("true".into()),
             db_max_connections: Some("5".into()),
             jwt_secret: Some(JWT_SECRET.into()),
+            // Tests share one client address: budgets and rate limits have
+            // their own tests.
+            cost_bucket_size: Some("1000000000".into()),
+            cost_restore_rate: Some("1000000".into()),
+            rate_limit_rps: Some("100000".into()),
+            rate_limit_burst: Some("100000".into()),
             ..ConfigArgs::default()
         };
         configure(&mut args);
         let config = Config::from_args(&args).unwrap();
         let conn = db::connect(&config).await.unwrap();
         db::migrate(&conn).await.unwrap();
-        let state = AppState::new(conn, config);
+        let state = AppState::new(conn, config).unwrap();
         let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
         Self {
             router: router(Http::new(state.clone())).layer(MockConnectInfo(peer)),

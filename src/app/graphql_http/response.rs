@@ -78,6 +78,19 @@ impl Reply {
         finalize_errors(response, &self.request_id);
     }
 
+    /// GET cannot change anything: 405, allowing POST.
+    pub fn only_queries_over_get(&self) -> HttpResponse {
+        let mut refused = self.refuse(
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::BAD_REQUEST,
+            "only queries may be sent with GET; use POST",
+        );
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        refused
+    }
+
     /// The body of a successful public response, for the response cache.
     pub fn public_body(&self, response: &Response) -> String {
         to_json(response).to_string()

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Tollgate benchmark: Q1 and Q2 of bench/README.md against PostgreSQL with
+the large deterministic dataset, each with caches off, with the entity cache
+warm, and (Q2) from the response cache, plus a fixed-body baseline route of
+the same server, all in one run so the figures read as ratios.
+
+Needs: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and `oha`
+(`cargo install oha --locked`). Appends a table to bench/README.md unless
+--no-write.
+
+Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "target", "release", "tollgate")
+ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/test")
+DATABASE = "tollgate_bench"
+DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE
+TICKS = os.sysconf("SC_CLK_TCK")
+
+Q1 = """query Q1 { orders(first: 50) { edges { node {
+  id status totalCents createdAt
+  customer { id displayName email }
+  items { quantity unitPriceCents product { id sku name priceCents } }
+} } } }"""
+
+Q2 = """query Q2 { products(first: 50) { edges { node {
+  id name priceCents stock
+  reviews(first: 5) { edges { node { rating body author { displayName } } } }
+} } } }"""
+
+
+def run(cmd, env=None, input=None):
+    return subprocess.run(cmd, env=env, input=input, check=True, capture_output=True, text=True)
+
+
+def psql(sql):
+    run(["psql", ADMIN_URL, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(url, body, token=None):
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.headers, response.read()
+
+
+def cpu_ticks(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def postgres_pids():
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in ("postgres", "postmaster"):
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Server:
+    def __init__(self, extra_env):
+        self.port = free_port()
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=DATABASE_URL,
+            BIND_ADDR=f"127.0.0.1:{self.port}",
+            TOLLGATE_ENV="development",
+            JWT_SECRET="bench-secret-bench-secret-bench-secret",
+            EXPOSE_SQL_COUNT="true",
+            RUST_LOG="warn",
+            DB_MAX_CONNECTIONS="16",
+            LOGIN_MAX_FAILURES_PER_IP="1000000",
+        )
+        env.update(extra_env)
+        self.process = subprocess.Popen([BINARY, "serve"], env=env, stdout=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def oha(url, body, token, seconds, concurrency):
+    cmd = [
+        "oha", "-z", f"{seconds}s", "-c", str(concurrency), "--no-tui", "--output-format", "json",
+        "-m", "POST", "-H", "content-type: application/json", "-d", json.dumps(body),
+    ]
+    if token:
+        cmd += ["-H", f"authorization: Bearer {token}"]
+    return json.loads(run(cmd + [url]).stdout)
+
+
+def measure(server, path, body, token, args):
+    url = server.url + path
+    oha(url, body, token, args.warmup, args.concurrency)
+    statements = "-"
+    if path == "/graphql":
+        headers, _ = post(url, body, token)
+        hit = headers.get("x-cache") == "hit"
+        statements = "0 (cache hit)" if hit else headers.get("x-sql-statements", "?")
+    pg = postgres_pids()
+    server_before, pg_before = cpu_ticks([server.process.pid]), cpu_ticks(pg)
+    result = oha(url, body, token, args.duration, args.concurrency)
+    server_after, pg_after = cpu_ticks([server.process.pid]), cpu_ticks(pg)
+    summary = result["summary"]
+    codes = result.get("statusCodeDistribution", {})
+    ok = codes.get("200", 0)
+    total = sum(codes.values()) or 1
+    errors = total - ok + sum(result.get("errorDistribution", {}).values())
+    requests = max(ok, 1)
+    latency = result.get("latencyPercentiles", {})
+    return {
+        "rps": summary["requestsPerSec"],
+        "p50": latency.get("p50", 0) * 1000,
+        "p99": latency.get("p99", 0) * 1000,
+        "errors": errors,
+        "statements": statements,
+        "server_cpu": (server_after - server_before) / TICKS * 1000 / requests,
+        "pg_cpu": (pg_after - pg_before) / TICKS * 1000 / requests,
+        "rss": peak_rss_mib(server.process.pid),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--skip-seed", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("oha"):
+        sys.exit("oha is missing: cargo install oha --locked")
+
+    print("building the release binary ...", flush=True)
+    run(["cargo", "build", "--release", "--quiet"], env=dict(os.environ))
+    env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
+    if not args.skip_seed:
+        print(f"seeding {DATABASE} with the large dataset ...", flush=True)
+        psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        psql(f"CREATE DATABASE {DATABASE}")
+        run([BINARY, "seed", "--size", "large"], env=env)
+        run([BINARY, "create-admin", "--email", "bench-admin@example.com", "--password", "bench admin password"], env=env)
+        run(["psql", DATABASE_URL, "-q", "-c", "VACUUM ANALYZE"])
+
+    # Q1's response size, for the baseline route.
+    probe = Server({"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false"})
+    _, login = post(probe.url + "/graphql", {
+        "query": "mutation { login(input: { email: \"bench-admin@example.com\", password: \"bench admin password\" }) { accessToken } }"
+    })
+    token = json.loads(login)["data"]["login"]["accessToken"]
+    _, q1_body = post(probe.url + "/graphql", {"query": Q1}, token)
+    probe.stop()
+
+    scenarios = [
+        ("baseline (fixed body of Q1's size)", {"BENCH_BASELINE_BYTES": str(len(q1_body))}, "/bench/baseline", {"query": "{ __typename }"}, None),
+        ("Q1, caches off", {"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q1}, token),
+        ("Q1, entity cache warm", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q1}, token),
+        ("Q2, caches off", {"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q2}, None),
+        ("Q2, entity cache warm", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q2}, None),
+        ("Q2, response cache", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "true"}, "/graphql", {"query": Q2}, None),
+    ]
+    rows = []
+    for name, extra, path, body, auth in scenarios:
+        print(f"measuring {name} ...", flush=True)
+        server = Server(extra)
+        try:
+            rows.append((name, measure(server, path, body, auth, args)))
+        finally:
+            server.stop()
+
+    baseline = rows[0][1]["rps"]
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "",
+        f"### {date}: {os.cpu_count()} cores, {cpu}, PostgreSQL on the same host, "
+        f"concurrency {args.concurrency}, {args.duration} s after {args.warmup} s warm-up, Q1 body {len(q1_body)} bytes",
+        "",
+        "| scenario | req/s | vs baseline | p50 ms | p99 ms | errors | SQL/req | server CPU ms/req | PostgreSQL CPU ms/req | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['rps']:.0f} | {r['rps'] / baseline:.1%} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | "
+            f"{r['statements']} | {r['server_cpu']:.3f} | {r['pg_cpu']:.3f} | {r['rss']:.1f} |"
+        )
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if not args.no_write:
+        with open(os.path.join(ROOT, "bench", "README.md"), "a") as f:
+            f.write(table)
+
+
+if __name__ == "__main__":
+    main()

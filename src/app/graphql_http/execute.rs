@@ -1,0 +1,201 @@
+//! Running operations as the request's viewer: per-operation loaders,
+//! statement counting, the client's cost budget, and the public response cache.
+
+use async_graphql::{
+    BatchResponse, ErrorExtensions, Response, ServerError, parser::types::OperationType,
+};
+use axum::{
+    http::{StatusCode, header},
+    response::Response as HttpResponse,
+};
+
+use super::{
+    incoming::Incoming,
+    operation::{self, Prepared, Unprepared},
+    response::{Public, Reply},
+};
+use crate::{
+    app::{Http, client},
+    auth::{self, Viewer},
+    db::StatementCounter,
+    error::{AppError, code},
+    graphql::{Loaders, RequestMeta, trusted::untrusted},
+    limits::{
+        analysis,
+        budget::{Taken, actual_cost, cost_extension},
+    },
+};
+
+/// How the operations came.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Get,
+    Post,
+}
+
+/// Who spends the cost budget: the user when signed in, else the client IP.
+fn budget_key(meta: &RequestMeta) -> String {
+    match meta.viewer.user_id() {
+        Some(id) => format!("user:{id}"),
+        None => format!("ip:{}", meta.client_ip),
+    }
+}
+
+/// Runs the operations of one HTTP request.
+pub async fn execute(
+    http: &Http,
+    mut reply: Reply,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::IpAddr>,
+    via: Via,
+    operations: Vec<Incoming>,
+    batched: bool,
+) -> HttpResponse {
+    let state = &http.state;
+    // The session check behind a token is cached (one query per session and
+    // second), so it is not counted against the operation.
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let viewer = auth::authenticate(&state.keys, &state.sessions, &state.db, authorization).await;
+    let anonymous = viewer == Viewer::Anonymous;
+    let meta = RequestMeta {
+        request_id: reply.request_id.clone(),
+        viewer,
+        client_ip: client::client_ip(peer, headers, &state.config.trusted_proxies),
+    };
+    let counter = StatementCounter::default();
+    let mut responses = Vec::with_capacity(operations.len());
+    for incoming in operations {
+        let prepared = operation::prepare(
+            state,
+            incoming.request,
+            incoming.document_id.as_deref(),
+            anonymous && !batched,
+        )
+        .await;
+        let mut prepared = match prepared {
+            Ok(prepared) => prepared,
+            Err(Unprepared::Untrusted) if !batched => {
+                return reply.refuse(
+                    StatusCode::BAD_REQUEST,
+                    code::PERSISTED_QUERY_NOT_FOUND,
+                    &untrusted().message,
+                );
+            }
+            Err(Unprepared::Untrusted) => {
+                responses.push(Response::from_errors(vec![untrusted()]));
+                continue;
+            }
+            Err(Unprepared::Error(error)) => {
+                responses.push(Response::from_errors(vec![error]));
+                continue;
+            }
+        };
+        if via == Via::Get && !is_query(&mut prepared) {
+            return reply.only_queries_over_get();
+        }
+        match run(http, &meta, &counter, prepared, &reply).await {
+            Ran::Response(response) => responses.push(response),
+            Ran::Public(body, public) if !batched => return reply.public(body, public),
+            Ran::Public(..) => {}
+        }
+    }
+    reply.statements = state.config.expose_sql_count.then(|| counter.get());
+    match (batched, responses.pop()) {
+        (false, Some(one)) => reply.executed(BatchResponse::Single(one)),
+        (_, last) => {
+            responses.extend(last);
+            reply.executed(BatchResponse::Batch(responses))
+        }
+    }
+}
+
+enum Ran {
+    Response(Response),
+    /// A public answer's body and cache state.
+    Public(String, Public),
+}
+
+/// Runs one prepared operation within the client's cost budget.
+async fn run(
+    http: &Http,
+    meta: &RequestMeta,
+    counter: &StatementCounter,
+    prepared: Prepared,
+    reply: &Reply,
+) -> Ran {
+    let state = &http.state;
+    let client = budget_key(meta);
+    // An operation over the cost limit is refused by the limits, not charged.
+    let requested = if prepared.cost > state.config.limits.cost {
+        0
+    } else {
+        prepared.cost
+    };
+    let status = match state.budgets.take(&client, requested).await {
+        Taken::Granted(status) => status,
+        Taken::Refused {
+            retry_after,
+            status,
+        } => {
+            let limited = AppError::RateLimited { retry_after }.extend();
+            let mut error = ServerError::new(limited.message, None);
+            error.extensions = limited.extensions;
+            let mut response = Response::from_errors(vec![error]);
+            let cost = cost_extension(requested, 0, status);
+            response.extensions.insert(
+                "cost".into(),
+                async_graphql::Value::from_json(cost).unwrap_or_default(),
+            );
+            return Ran::Response(response);
+        }
+    };
+    let responses = &state.caches.responses;
+    let max_age = responses.max_age();
+    if let Some(body) = prepared.public_key.and_then(|key| responses.get(&key)) {
+        let body = with_cost(
+            &String::from_utf8_lossy(&body),
+            cost_extension(requested, requested, status),
+        );
+        return Ran::Public(body, Public::Hit { max_age });
+    }
+    let request = prepared.request.data(meta.clone()).data(Loaders::new(
+        &state.db,
+        &state.caches.entities,
+        counter,
+    ));
+    let mut response = counter.scope(http.schema.execute(request)).await;
+    let actual = actual_cost(&response.data).min(requested);
+    let status = state.budgets.give_back(&client, requested - actual).await;
+    let cost = cost_extension(requested, actual, status);
+    if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty()) {
+        let body = reply.public_body(&response);
+        responses.put(key, body.clone().into());
+        return Ran::Public(with_cost(&body, cost), Public::Miss { max_age });
+    }
+    response.extensions.insert(
+        "cost".into(),
+        async_graphql::Value::from_json(cost).unwrap_or_default(),
+    );
+    Ran::Response(response)
+}
+
+/// Adds `extensions.cost` to a cached body (`{"data":…}`, no extensions).
+fn with_cost(body: &str, cost: serde_json::Value) -> String {
+    match body.strip_suffix('}') {
+        Some(open) => format!("{open},\"extensions\":{{\"cost\":{cost}}}}}"),
+        None => body.to_owned(),
+    }
+}
+
+/// Whether the operation is a query (a document that does not parse is left
+/// for execution to report).
+fn is_query(prepared: &mut Prepared) -> bool {
+    let name = prepared.request.operation_name.clone();
+    match prepared.request.parsed_query() {
+        Ok(document) => analysis::operation(document, name.as_deref())
+            .is_none_or(|op| op.node.ty == OperationType::Query),
+        Err(_) => true,
+    }
+}

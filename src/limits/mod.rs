@@ -1,0 +1,168 @@
+//! Abuse limits: per-operation limits checked after parsing and before any
+//! resolver runs (depth, aliases, root fields, directives, size and a
+//! connection-aware cost), and per-client cost budgets.
+
+pub mod analysis;
+pub mod budget;
+mod extension;
+
+use async_graphql::ServerError;
+
+use crate::error::code;
+
+pub use analysis::{Analysis, analyse};
+pub use extension::OperationLimits;
+
+/// Per-operation limits (DESIGN.md "Abuse limits").
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub depth: usize,
+    pub aliases: usize,
+    pub root_fields: usize,
+    pub directives: usize,
+    /// Document size in bytes.
+    pub size: usize,
+    pub cost: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            depth: 10,
+            aliases: 30,
+            root_fields: 20,
+            directives: 50,
+            size: 16 * 1024,
+            cost: 1_000,
+        }
+    }
+}
+
+/// QUERY_TOO_COMPLEX naming the limit, its maximum and what was found.
+pub fn too_complex(limit: &str, max: u64, found: u64) -> ServerError {
+    let mut error = ServerError::new(
+        format!("the operation is too complex: {limit} is {found}, at most {max} is allowed"),
+        None,
+    );
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code::QUERY_TOO_COMPLEX);
+    extensions.set("limit", limit);
+    extensions.set("max", max);
+    extensions.set("found", found);
+    error
+}
+
+impl Limits {
+    /// The first limit `analysis` breaks, if any. Introspection is exempt from
+    /// depth and cost so that GraphiQL and code generators work.
+    pub fn check(&self, analysis: &Analysis) -> Result<(), ServerError> {
+        let checks = [
+            (
+                "depth",
+                self.depth as u64,
+                analysis.depth as u64,
+                !analysis.introspection,
+            ),
+            (
+                "aliases",
+                self.aliases as u64,
+                analysis.aliases as u64,
+                true,
+            ),
+            (
+                "rootFields",
+                self.root_fields as u64,
+                analysis.root_fields as u64,
+                true,
+            ),
+            (
+                "directives",
+                self.directives as u64,
+                analysis.directives as u64,
+                true,
+            ),
+            ("cost", self.cost, analysis.cost, !analysis.introspection),
+        ];
+        for (limit, max, found, applies) in checks {
+            if applies && found > max {
+                return Err(too_complex(limit, max, found));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a document too large, or nested too deep to be worth parsing
+    /// (a flood of braces), before the parser sees it.
+    pub fn check_text(&self, query: &str) -> Result<(), ServerError> {
+        if query.len() > self.size {
+            return Err(too_complex("size", self.size as u64, query.len() as u64));
+        }
+        let nesting = nesting(query);
+        let max = (self.depth as u64 + 1) * 4;
+        if nesting > max {
+            return Err(too_complex("depth", self.depth as u64, nesting / 2));
+        }
+        Ok(())
+    }
+}
+
+/// The deepest nesting of brackets outside strings and comments.
+fn nesting(query: &str) -> u64 {
+    let (mut depth, mut deepest, mut in_string, mut in_comment, mut escaped) =
+        (0u64, 0u64, false, false, false);
+    for c in query.chars() {
+        if in_comment {
+            in_comment = c != '\n' && c != '\r';
+        } else if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else {
+            match c {
+                '#' => in_comment = true,
+                '"' => in_string = true,
+                '{' | '(' | '[' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                '}' | ')' | ']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brace_floods_and_large_documents_are_refused_before_parsing() {
+        let limits = Limits::default();
+        assert!(
+            limits
+                .check_text("{ products { edges { node { id } } } }")
+                .is_ok()
+        );
+        assert!(limits.check_text(&"{".repeat(100)).is_err());
+        assert!(
+            limits
+                .check_text(&format!(
+                    "{{ products(filter: {{ search: \"{}\" }}) {{ edges {{ cursor }} }} }}",
+                    "{".repeat(200)
+                ))
+                .is_ok()
+        );
+        let big = format!("{{ {} }}", "__typename ".repeat(2000));
+        let error = limits.check_text(&big).unwrap_err();
+        assert_eq!(
+            error.extensions.unwrap().get("limit"),
+            Some(&async_graphql::Value::from("size"))
+        );
+    }
+}
