@@ -155,6 +155,36 @@ impl Budgets {
     }
 }
 
+/// What an answer actually cost: every object in it but the Relay wrappers
+/// (`edges`, `pageInfo`) and the root, as the requested cost counts.
+pub fn actual_cost(data: &async_graphql::Value) -> u64 {
+    fn walk(name: &str, value: &async_graphql::Value) -> u64 {
+        match value {
+            async_graphql::Value::Object(fields) => {
+                let own = u64::from(!super::analysis::WRAPPERS.contains(&name));
+                own + fields.iter().map(|(k, v)| walk(k.as_str(), v)).sum::<u64>()
+            }
+            async_graphql::Value::List(items) => items.iter().map(|v| walk(name, v)).sum(),
+            _ => 0,
+        }
+    }
+    match data {
+        async_graphql::Value::Object(fields) => {
+            fields.iter().map(|(k, v)| walk(k.as_str(), v)).sum()
+        }
+        _ => 0,
+    }
+}
+
+/// `extensions.cost` of a response.
+pub fn cost_extension(requested: u64, actual: u64, status: ThrottleStatus) -> serde_json::Value {
+    serde_json::json!({
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
+        "throttleStatus": status,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,34 +217,4 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(matches!(budgets.take("a", 100).await, Taken::Granted(_)));
     }
-}
-
-/// What an answer actually cost: every object in it but the Relay wrappers
-/// (`edges`, `pageInfo`) and the root, as the requested cost counts.
-pub fn actual_cost(data: &async_graphql::Value) -> u64 {
-    fn walk(name: &str, value: &async_graphql::Value) -> u64 {
-        match value {
-            async_graphql::Value::Object(fields) => {
-                let own = u64::from(!super::analysis::WRAPPERS.contains(&name));
-                own + fields.iter().map(|(k, v)| walk(k.as_str(), v)).sum::<u64>()
-            }
-            async_graphql::Value::List(items) => items.iter().map(|v| walk(name, v)).sum(),
-            _ => 0,
-        }
-    }
-    match data {
-        async_graphql::Value::Object(fields) => {
-            fields.iter().map(|(k, v)| walk(k.as_str(), v)).sum()
-        }
-        _ => 0,
-    }
-}
-
-/// `extensions.cost` of a response.
-pub fn cost_extension(requested: u64, actual: u64, status: ThrottleStatus) -> serde_json::Value {
-    serde_json::json!({
-        "requestedQueryCost": requested,
-        "actualQueryCost": actual,
-        "throttleStatus": status,
-    })
 }

@@ -28,7 +28,7 @@ impl Incoming {
 #[derive(Deserialize)]
 #[serde(untagged)]
 pub enum Body {
-    Single(Incoming),
+    Single(Box<Incoming>),
     Batch(Vec<Incoming>),
 }
 

@@ -74,7 +74,7 @@ pub async fn post(
         }
     };
     let (operations, batched) = match serde_json::from_slice(&bytes) {
-        Ok(incoming::Body::Single(one)) => (vec![one], false),
+        Ok(incoming::Body::Single(one)) => (vec![*one], false),
         Ok(incoming::Body::Batch(many)) => (many, true),
         Err(_) => {
             let message = "the request body is not a GraphQL request in JSON";
