@@ -5,6 +5,7 @@ mod graphiql;
 mod graphql_http;
 mod graphql_ws;
 mod health;
+mod rate_limit;
 mod request_id;
 mod router;
 
@@ -27,6 +28,8 @@ use crate::{
 };
 
 pub use router::router;
+
+use self::rate_limit::IpRateLimit;
 
 /// Everything a request handler or resolver needs, shared by all requests.
 #[derive(Clone)]
@@ -51,6 +54,8 @@ pub struct AppState {
     pub trusted: Arc<TrustedDocuments>,
     /// Per-client cost budgets.
     pub budgets: Budgets,
+    /// Requests per second per client IP.
+    pub rate_limit: IpRateLimit,
 }
 
 impl AppState {
@@ -68,6 +73,7 @@ impl AppState {
                 config.trusted_manifest.as_deref(),
             )?),
             budgets: Budgets::in_memory(config.budget),
+            rate_limit: IpRateLimit::new(config.rate_limit.0, config.rate_limit.1),
             config: Arc::new(config),
         })
     }

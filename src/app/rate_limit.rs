@@ -1,0 +1,88 @@
+//! Request rate limit per client IP (GCRA, from governor), on every route but
+//! the health probes. A refused request is HTTP 429 with `Retry-After`.
+
+use std::{
+    net::IpAddr,
+    num::NonZeroU32,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+};
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
+use serde_json::json;
+
+use super::{Http, client, request_id::RequestId};
+use crate::error::code;
+
+/// Checks between two sweeps of idle clients from the limiter's memory.
+const SWEEP_EVERY: u64 = 10_000;
+
+/// The per-IP limiter.
+#[derive(Clone)]
+pub struct IpRateLimit {
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    checks: Arc<AtomicU64>,
+}
+
+impl IpRateLimit {
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        let per_second = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst).unwrap_or(per_second);
+        Self {
+            limiter: Arc::new(RateLimiter::keyed(
+                Quota::per_second(per_second).allow_burst(burst),
+            )),
+            checks: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// `None` when `ip` may go on, else the seconds to wait.
+    fn check(&self, ip: IpAddr) -> Option<u64> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&ip).err().map(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+            wait.as_secs_f64().ceil().max(1.0) as u64
+        })
+    }
+}
+
+/// Middleware: refuses clients over their rate.
+pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path == "/healthz" || path == "/readyz" {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let ip = client::client_ip(
+        client::peer(&parts),
+        &parts.headers,
+        &http.state.config.trusted_proxies,
+    );
+    if let Some(retry_after) = http.state.rate_limit.check(ip) {
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let body = json!({ "errors": [{
+            "message": format!("too many requests, retry after {retry_after} s"),
+            "extensions": { "code": code::RATE_LIMITED, "retryAfter": retry_after, "requestId": request_id },
+        }]});
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return response;
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
