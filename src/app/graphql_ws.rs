@@ -13,7 +13,7 @@ use std::{
 };
 
 use async_graphql::{
-    Data,
+    Data, Executor, Request, Response, ServerError,
     http::{WebSocket as GraphQLWebSocket, WebSocketProtocols},
 };
 use axum::{
@@ -22,17 +22,20 @@ use axum::{
         ws::{CloseFrame, Message, WebSocket},
     },
     http::{header, request::Parts},
-    response::Response,
+    response::Response as HttpResponse,
 };
 use chrono::Utc;
-use futures_util::{SinkExt, StreamExt, future};
+use futures_util::{
+    SinkExt, StreamExt, future,
+    stream::{self, BoxStream},
+};
 use tokio::time::{Duration, Instant, sleep_until};
 
 use super::Http;
 use crate::{
     auth::{ConnectionToken, Viewer},
     db::StatementCounter,
-    graphql::{Loaders, RequestMeta},
+    graphql::{Loaders, RequestMeta, finalize_errors, guard},
 };
 
 /// Close code for a refused or expired token.
@@ -80,7 +83,7 @@ pub fn upgrade(
     protocol: WebSocketProtocols,
     request_id: String,
     client_ip: IpAddr,
-) -> Response {
+) -> HttpResponse {
     let limit = http.state.config.body_limit_bytes;
     ws.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(limit)
@@ -107,7 +110,7 @@ async fn serve(
             })
         });
     let init = {
-        let (http, handshake) = (http.clone(), handshake.clone());
+        let (http, handshake, request_id) = (http.clone(), handshake.clone(), request_id.clone());
         move |payload: serde_json::Value| {
             init(
                 http.clone(),
@@ -118,7 +121,11 @@ async fn serve(
             )
         }
     };
-    let messages = GraphQLWebSocket::new(http.schema.clone(), input, protocol)
+    let executor = Guarded {
+        http: http.clone(),
+        request_id: request_id.clone(),
+    };
+    let messages = GraphQLWebSocket::new(executor, input, protocol)
         .on_connection_init(init)
         .keepalive_timeout(Duration::from_secs(30));
     futures_util::pin_mut!(messages);
@@ -240,4 +247,54 @@ async fn init(
         &StatementCounter::default(),
     ));
     Ok(data)
+}
+
+/// The schema behind the guard every operation goes through (trusted
+/// documents, limits), with the binding error details on every event.
+#[derive(Clone)]
+struct Guarded {
+    http: Http,
+    request_id: String,
+}
+
+impl Guarded {
+    fn refused(&self, errors: Vec<ServerError>) -> Response {
+        let mut response = Response::from_errors(errors);
+        finalize_errors(&mut response, &self.request_id);
+        response
+    }
+}
+
+impl Executor for Guarded {
+    async fn execute(&self, mut request: Request) -> Response {
+        let state = &self.http.state;
+        match guard::prepare_any(state, &state.trusted, &mut request) {
+            Ok(_) => {
+                let mut response = self.http.schema.execute(request).await;
+                finalize_errors(&mut response, &self.request_id);
+                response
+            }
+            Err(error) => self.refused(error),
+        }
+    }
+
+    fn execute_stream(
+        &self,
+        mut request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let state = &self.http.state;
+        if let Err(error) = guard::prepare_any(state, &state.trusted, &mut request) {
+            return stream::once(future::ready(self.refused(error))).boxed();
+        }
+        let request_id = self.request_id.clone();
+        self.http
+            .schema
+            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+            .map(move |mut response| {
+                finalize_errors(&mut response, &request_id);
+                response
+            })
+            .boxed()
+    }
 }

@@ -70,17 +70,17 @@ impl Documents {
     }
 
     /// The parsed document of `query`, from the cache when it was parsed
-    /// before; `None` when it does not parse (execution reports why).
-    pub fn parsed(&self, query: &str) -> Option<ExecutableDocument> {
+    /// before (long documents are parsed every time).
+    pub fn parsed(&self, query: &str) -> Result<ExecutableDocument, async_graphql::parser::Error> {
         if query.len() > self.max_cached_len {
-            return None;
+            return parse_query(query);
         }
         let key: [u8; 32] = Sha256::digest(query.as_bytes()).into();
         if let Some(document) = self.parsed.get(&key) {
-            return Some(document);
+            return Ok(document);
         }
-        let document = parse_query(query).ok()?;
+        let document = parse_query(query)?;
         self.parsed.insert(key, document.clone());
-        Some(document)
+        Ok(document)
     }
 }

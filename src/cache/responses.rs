@@ -7,15 +7,13 @@ use std::time::Duration;
 
 use async_graphql::{
     Positioned, Variables,
-    parser::types::{
-        DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
-    },
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 use bytes::Bytes;
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
-use crate::config::CacheConfig;
+use crate::{config::CacheConfig, limits::analysis::operation};
 
 /// Root fields whose answers are public.
 const PUBLIC_ROOTS: &[&str] = &["product", "products", "__typename"];
@@ -84,13 +82,8 @@ impl ResponseCache {
 
 /// Whether the operation `name` of `document` reads only public catalog data.
 pub fn is_public(document: &ExecutableDocument, name: Option<&str>) -> bool {
-    let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => match ops.get(name) {
-            Some(op) => op,
-            None => return false,
-        },
-        _ => return false,
+    let Some(operation) = operation(document, name) else {
+        return false;
     };
     operation.node.ty == OperationType::Query
         && root_fields_are_public(document, &operation.node.selection_set, 0)

@@ -2,6 +2,7 @@
 //! the extension that gives request errors their codes.
 
 mod error_codes;
+pub mod guard;
 pub mod ids;
 pub mod loaders;
 pub mod pagination;
@@ -71,9 +72,9 @@ pub fn build_schema(state: AppState) -> AppSchema {
         Mutation::default(),
         Subscription::default(),
     )
-    .extension(error_codes::ErrorCodes)
-    .extension(trusted::TrustedOnly(state.trusted.clone()))
-    .extension(limits::OperationLimits(config.limits))
+    // Depth is measured exactly by the guard; the executor's own check
+    // only needs to stay above the pre-parse bracket check.
+    .limit_recursive_depth(limits::MAX_NESTING as usize + 8)
     .data(state);
     if !config.introspection {
         builder = builder.disable_introspection();

@@ -7,10 +7,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use anyhow::{Context, bail};
-use async_graphql::{
-    Request, ServerError, ServerResult, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
-};
+use async_graphql::{Request, ServerError, ServerResult, Value};
 
 use crate::{cache::documents::sha256_hex, error::code};
 
@@ -99,29 +96,5 @@ fn persisted_hash(request: &Request) -> Option<String> {
             _ => None,
         },
         _ => None,
-    }
-}
-
-/// Enforces trusted documents on every request, WebSocket subscriptions included.
-pub struct TrustedOnly(pub Arc<TrustedDocuments>);
-
-impl ExtensionFactory for TrustedOnly {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(TrustedOnlyExtension(self.0.clone()))
-    }
-}
-
-struct TrustedOnlyExtension(Arc<TrustedDocuments>);
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for TrustedOnlyExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        self.0.resolve(&mut request)?;
-        next.run(ctx, request).await
     }
 }

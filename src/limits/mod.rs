@@ -4,14 +4,17 @@
 
 pub mod analysis;
 pub mod budget;
-mod extension;
 
 use async_graphql::ServerError;
 
 use crate::error::code;
 
 pub use analysis::{Analysis, analyse};
-pub use extension::OperationLimits;
+
+/// Bracket nesting past which a document is not even parsed: the parser's
+/// own recursion limit. Deeper than any real operation (the depth limit is
+/// checked exactly after parsing).
+pub const MAX_NESTING: u64 = 64;
 
 /// Per-operation limits (DESIGN.md "Abuse limits").
 #[derive(Clone, Copy, Debug)]
@@ -53,9 +56,9 @@ pub fn too_complex(limit: &str, max: u64, found: u64) -> ServerError {
 }
 
 impl Limits {
-    /// The first limit `analysis` breaks, if any. Introspection is exempt from
-    /// depth and cost so that GraphiQL and code generators work.
-    pub fn check(&self, analysis: &Analysis) -> Result<(), ServerError> {
+    /// Every limit `analysis` breaks, most telling first. Introspection is
+    /// exempt from depth and cost so that GraphiQL and code generators work.
+    pub fn check(&self, analysis: &Analysis) -> Result<(), Vec<ServerError>> {
         let checks = [
             (
                 "depth",
@@ -83,24 +86,28 @@ impl Limits {
             ),
             ("cost", self.cost, analysis.cost, !analysis.introspection),
         ];
-        for (limit, max, found, applies) in checks {
-            if applies && found > max {
-                return Err(too_complex(limit, max, found));
-            }
+        let broken: Vec<ServerError> = checks
+            .into_iter()
+            .filter(|(_, max, found, applies)| *applies && found > max)
+            .map(|(limit, max, found, _)| too_complex(limit, max, found))
+            .collect();
+        if broken.is_empty() {
+            Ok(())
+        } else {
+            Err(broken)
         }
-        Ok(())
     }
 
     /// Refuses a document too large, or nested too deep to be worth parsing
-    /// (a flood of braces), before the parser sees it.
+    /// (a flood of brackets), before the parser sees it; `found` is then the
+    /// bracket nesting.
     pub fn check_text(&self, query: &str) -> Result<(), ServerError> {
         if query.len() > self.size {
             return Err(too_complex("size", self.size as u64, query.len() as u64));
         }
         let nesting = nesting(query);
-        let max = (self.depth as u64 + 1) * 4;
-        if nesting > max {
-            return Err(too_complex("depth", self.depth as u64, nesting / 2));
+        if nesting > MAX_NESTING {
+            return Err(too_complex("depth", self.depth as u64, nesting));
         }
         Ok(())
     }
@@ -149,7 +156,11 @@ mod tests {
                 .check_text("{ products { edges { node { id } } } }")
                 .is_ok()
         );
-        assert!(limits.check_text(&"{".repeat(100)).is_err());
+        assert!(
+            limits.check_text(&"{".repeat(64)).is_ok(),
+            "parsed, then measured exactly"
+        );
+        assert!(limits.check_text(&"{".repeat(65)).is_err());
         assert!(
             limits
                 .check_text(&format!(

@@ -16,7 +16,7 @@ use crate::{
 
 const CATALOG: &str = "{ products(first: 50) { edges { node { id name stock averageRating reviews(first: 5) { edges { node { rating author { displayName } } } } } } } }";
 
-fn sha256(text: &str) -> String {
+pub fn sha256(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -14,5 +14,6 @@ mod guards;
 mod helpers;
 mod http_rules;
 mod schema;
+mod security;
 mod statements;
 mod tokens;

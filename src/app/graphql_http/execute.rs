@@ -87,8 +87,8 @@ pub async fn execute(
                 responses.push(Response::from_errors(vec![untrusted()]));
                 continue;
             }
-            Err(Unprepared::Error(error)) => {
-                responses.push(Response::from_errors(vec![error]));
+            Err(Unprepared::Error(errors)) => {
+                responses.push(Response::from_errors(errors));
                 continue;
             }
         };

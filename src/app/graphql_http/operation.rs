@@ -11,7 +11,7 @@ use crate::{
     app::AppState,
     cache::{ResponseCache, documents::sha256_hex, responses::is_public},
     error::code,
-    limits::analyse,
+    graphql::guard,
 };
 
 /// An operation ready to run.
@@ -26,8 +26,8 @@ pub struct Prepared {
 
 /// Why an operation will not run.
 pub enum Unprepared {
-    /// An error to answer with, like any GraphQL error.
-    Error(ServerError),
+    /// Errors to answer with, like any GraphQL errors.
+    Error(Vec<ServerError>),
     /// Only trusted documents may run, and this is not one (HTTP 400).
     Untrusted,
 }
@@ -38,7 +38,7 @@ fn error(code: &str, message: &str) -> Unprepared {
         .extensions
         .get_or_insert_with(Default::default)
         .set("code", code);
-    Unprepared::Error(error)
+    Unprepared::Error(vec![error])
 }
 
 /// The `sha256Hash` of an APQ request, if the request is one.
@@ -80,6 +80,7 @@ async fn resolve_document(
     if let Some(id) = document_id {
         request.query = match trusted.get(id) {
             Some(document) => document.to_string(),
+            None if trusted.only() => return Err(Unprepared::Untrusted),
             None => {
                 return Err(error(
                     code::PERSISTED_QUERY_NOT_FOUND,
@@ -119,8 +120,8 @@ async fn resolve_document(
     Ok(())
 }
 
-/// Resolves the document, attaches the parsed one, reckons the cost and
-/// decides whether the answer is public (`anonymous` viewers only).
+/// Resolves the document, checks and attaches the parsed one, reckons the
+/// cost and decides whether the answer is public (`anonymous` viewers only).
 pub async fn prepare(
     state: &AppState,
     mut request: Request,
@@ -128,31 +129,19 @@ pub async fn prepare(
     anonymous: bool,
 ) -> Result<Prepared, Unprepared> {
     resolve_document(state, &mut request, document_id).await?;
-    let mut prepared = Prepared {
-        cost: 0,
-        public_key: None,
+    let analysis = guard::prepare(state, &mut request).map_err(Unprepared::Error)?;
+    let cost = analysis.filter(|a| !a.introspection).map_or(0, |a| a.cost);
+    let name = request.operation_name.clone();
+    let public = anonymous
+        && state.caches.responses.enabled()
+        && request
+            .parsed_query()
+            .is_ok_and(|document| is_public(document, name.as_deref()));
+    let public_key =
+        public.then(|| ResponseCache::key(&request.query, name.as_deref(), &request.variables));
+    Ok(Prepared {
         request,
-    };
-    let request = &mut prepared.request;
-    if state.config.limits.check_text(&request.query).is_err() {
-        // Too large to parse here; execution refuses it with the details.
-        return Ok(prepared);
-    }
-    let caches = &state.caches;
-    if let Some(document) = caches.documents.parsed(&request.query) {
-        let name = request.operation_name.as_deref();
-        if let Ok(Some(analysis)) = analyse(&document, name, &request.variables) {
-            prepared.cost = if analysis.introspection {
-                0
-            } else {
-                analysis.cost
-            };
-        }
-        if anonymous && caches.responses.enabled() && is_public(&document, name) {
-            prepared.public_key =
-                Some(ResponseCache::key(&request.query, name, &request.variables));
-        }
-        request.set_parsed_query(document);
-    }
-    Ok(prepared)
+        cost,
+        public_key,
+    })
 }
