@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: the server allocates many small short-lived values per request,
+/// where the system allocator spent a fifth of the CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tollgate::cli::run().await

@@ -8,6 +8,7 @@ use axum::{
 };
 use tower::ServiceBuilder;
 use tower_http::{
+    CompressionLevel,
     compression::CompressionLayer,
     cors::{AllowOrigin, CorsLayer},
     decompression::RequestDecompressionLayer,
@@ -58,7 +59,7 @@ pub fn router(http: Http) -> Router {
                     StatusCode::SERVICE_UNAVAILABLE,
                     timeout,
                 ))
-                .layer(CompressionLayer::new())
+                .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
                 .layer(RequestDecompressionLayer::new()),
         )
 }

@@ -46,7 +46,7 @@ impl Reply {
             BatchResponse::Single(mut one) => {
                 self.finalize(&mut one);
                 if let Some(retry_after) = refused_by_limiter(&one) {
-                    let mut response = self.json(StatusCode::TOO_MANY_REQUESTS, &to_json(&one));
+                    let mut response = self.respond(StatusCode::TOO_MANY_REQUESTS, to_json(&one));
                     response
                         .headers_mut()
                         .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
@@ -59,17 +59,17 @@ impl Reply {
                 } else {
                     StatusCode::OK
                 };
-                self.json(status, &to_json(&one))
+                self.respond(status, to_json(&one))
             }
             BatchResponse::Batch(mut many) => {
-                let body: Vec<serde_json::Value> = many
+                let body: Vec<String> = many
                     .iter_mut()
                     .map(|one| {
                         self.finalize(one);
                         to_json(one)
                     })
                     .collect();
-                self.json(StatusCode::OK, &serde_json::Value::Array(body))
+                self.respond(StatusCode::OK, format!("[{}]", body.join(",")))
             }
         }
     }
@@ -93,7 +93,7 @@ impl Reply {
 
     /// The body of a successful public response, for the response cache.
     pub fn public_body(&self, response: &Response) -> String {
-        to_json(response).to_string()
+        to_json(response)
     }
 
     /// A public catalog response, cacheable by browsers and CDNs.
@@ -173,12 +173,21 @@ fn refused_by_limiter(response: &Response) -> Option<u64> {
     Some(longest.max(1))
 }
 
-fn to_json(response: &Response) -> serde_json::Value {
-    let mut value = serde_json::to_value(response).unwrap_or_else(|_| json!({}));
-    if is_request_error(response)
-        && let Some(object) = value.as_object_mut()
-    {
-        object.remove("data");
+/// The JSON text of a response, serialized once; a request error has no `data`.
+fn to_json(response: &Response) -> String {
+    #[derive(serde::Serialize)]
+    struct RequestError<'a> {
+        errors: &'a [async_graphql::ServerError],
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        extensions: &'a std::collections::BTreeMap<String, Value>,
     }
-    value
+    let text = if is_request_error(response) {
+        serde_json::to_string(&RequestError {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_string(response)
+    };
+    text.unwrap_or_else(|_| r#"{"errors":[{"message":"internal server error"}]}"#.to_owned())
 }
