@@ -9,6 +9,19 @@ use uuid::Uuid;
 
 use crate::config::CacheConfig;
 
+/// Why a single-flight load produced nothing to cache.
+#[derive(Debug)]
+enum Missing {
+    Row,
+    Db(String),
+}
+
+impl From<sea_orm::DbErr> for Missing {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Db(err.to_string())
+    }
+}
+
 /// Hot entities; both caches are absent when entity caching is off.
 #[derive(Clone)]
 pub struct EntityCache {
@@ -68,6 +81,32 @@ impl EntityCache {
     /// Cached products of `ids`, and the ids that must be loaded.
     pub async fn products(&self, ids: &[Uuid]) -> (HashMap<Uuid, products::Model>, Vec<Uuid>) {
         split(self.products.as_ref(), ids).await
+    }
+
+    /// One product, loaded by `load` on a miss; concurrent misses of one id
+    /// share a single load (`try_get_with`). A product that does not exist is
+    /// not cached.
+    pub async fn product<F>(
+        &self,
+        id: Uuid,
+        load: F,
+    ) -> Result<Option<products::Model>, sea_orm::DbErr>
+    where
+        F: Future<Output = Result<Option<products::Model>, sea_orm::DbErr>> + Send,
+    {
+        let Some(cache) = &self.products else {
+            return load.await;
+        };
+        let found = cache
+            .try_get_with(id, async move { load.await?.ok_or(Missing::Row) })
+            .await;
+        match found {
+            Ok(product) => Ok(Some(product)),
+            Err(error) => match error.as_ref() {
+                Missing::Row => Ok(None),
+                Missing::Db(message) => Err(sea_orm::DbErr::Custom(message.clone())),
+            },
+        }
     }
 
     pub async fn store_products(&self, loaded: &HashMap<Uuid, products::Model>) {

@@ -21,7 +21,7 @@ impl CatalogQuery {
     async fn product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Product>> {
         let (state, meta) = (ctx.data::<AppState>()?, ctx.data::<RequestMeta>()?);
         let id = parse_id(&id, "id").extend()?;
-        let row = service::find_visible(&state.db, &meta.viewer, id)
+        let row = service::find_visible(&state.db, &state.caches.entities, &meta.viewer, id)
             .await
             .extend()?;
         if let Some(row) = &row {

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{ProductFilter, ProductOrder};
 use crate::{
     auth::Viewer,
+    cache::EntityCache,
     db::keyset,
     error::{AppError, Result},
     graphql::pagination::{Cursor, PageArgs},
@@ -41,13 +42,15 @@ impl ProductOrder {
 }
 
 /// A product by id, if the viewer may see it (inactive ones are for staff).
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, entities))]
 pub async fn find_visible(
     db: &impl ConnectionTrait,
+    entities: &EntityCache,
     viewer: &Viewer,
     id: Uuid,
 ) -> Result<Option<products::Model>> {
-    let product = products::Entity::find_by_id(id).one(db).await?;
+    let load = products::Entity::find_by_id(id).one(db);
+    let product = entities.product(id, load).await?;
     Ok(product.filter(|p| p.active || viewer.is_staff()))
 }
 

@@ -124,7 +124,11 @@ where
     T: Loader<K, Error = Arc<DbErr>>,
     K: Send + Sync + Hash + Eq + Clone + 'static,
 {
-    loader.load_one(key).await?.ok_or(AppError::NotFound(what))
+    // Boxed: DataLoader's future is large, and every field future that holds
+    // it inline is moved around by the executor.
+    Box::pin(loader.load_one(key))
+        .await?
+        .ok_or(AppError::NotFound(what))
 }
 
 /// Loads the rows of a to-many relation of `key` (none when absent).
@@ -134,7 +138,7 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     V: Send + Sync + Clone + 'static,
 {
-    Ok(loader.load_one(key).await?.unwrap_or_default())
+    Ok(Box::pin(loader.load_one(key)).await?.unwrap_or_default())
 }
 
 /// Primes `loader` with `keys`: one query, straight to the loader (no batch

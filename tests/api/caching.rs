@@ -272,3 +272,34 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_misses_of_one_product_load_it_once() {
+    let app = TestApp::seeded_with(|args| args.response_cache = Some("false".into())).await;
+    let id = app
+        .data(
+            "{ products(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["products"]["edges"][0]["node"]["id"]
+        .clone();
+    app.state
+        .caches
+        .entities
+        .forget_product(id.as_str().unwrap().parse().unwrap())
+        .await;
+    let requests = (0..20).map(|_| {
+        app.graphql(
+            "query($id: ID!) { product(id: $id) { name } }",
+            json!({ "id": id }),
+        )
+    });
+    let responses = futures_util::future::join_all(requests).await;
+    let statements: u64 = responses.iter().map(|r| r.statements()).sum();
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.json()["data"]["product"]["name"].is_string())
+    );
+    assert_eq!(statements, 1, "twenty requests, one query");
+}
