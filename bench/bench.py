@@ -211,6 +211,7 @@ def main():
     scenarios = [
         ("baseline (fixed body of Q1's size)", {"BENCH_BASELINE_BYTES": str(len(q1_body))}, "/bench/baseline", {"query": "{ __typename }"}, None),
         ("Q1, caches off", {"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q1}, token),
+        ("Q1, caches off, limits and budgets off", {"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false", "GUARDRAILS": "false"}, "/graphql", {"query": Q1}, token),
         ("Q1, entity cache warm", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q1}, token),
         ("Q2, caches off", {"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q2}, None),
         ("Q2, entity cache warm", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q2}, None),

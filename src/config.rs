@@ -158,6 +158,10 @@ pub struct ConfigArgs {
     /// Send Strict-Transport-Security (when served behind TLS).
     #[arg(long, env = "HSTS", global = true)]
     pub hsts: Option<String>,
+    /// `false` skips operation limits and cost budgets, to measure what they
+    /// cost (development only).
+    #[arg(long, env = "GUARDRAILS", global = true)]
+    pub guardrails: Option<String>,
 }
 
 /// Validated configuration.
@@ -211,6 +215,8 @@ pub struct Config {
     pub trusted_manifest: Option<String>,
     /// Whether responses carry Strict-Transport-Security.
     pub hsts: bool,
+    /// Whether operation limits and cost budgets apply (always in production).
+    pub guardrails: bool,
 }
 
 /// Cache sizes and lifetimes; each cache can be switched off.
@@ -400,6 +406,15 @@ impl Config {
             },
             trusted_manifest: non_empty(args.trusted_documents_manifest.as_deref()),
             hsts: parse_bool("HSTS", args.hsts.as_deref(), false)?,
+            guardrails: match parse_bool("GUARDRAILS", args.guardrails.as_deref(), true)? {
+                false if production => {
+                    return Err(ConfigError::new(
+                        "GUARDRAILS",
+                        "cannot be off in production",
+                    ));
+                }
+                on => on,
+            },
             bench_baseline_bytes: match args.bench_baseline_bytes {
                 Some(_) => Some(parse_positive(
                     "BENCH_BASELINE_BYTES",
@@ -613,6 +628,9 @@ mod tests {
         let config = Config::from_args(&a).unwrap();
         assert!(config.is_production());
         assert!(!config.graphiql, "GraphiQL is opt-in in production");
+        assert!(!config.introspection, "introspection is opt-in in production");
+        a.guardrails = Some("false".into());
+        assert_eq!(Config::from_args(&a).unwrap_err().variable, "GUARDRAILS");
     }
 
     #[test]

@@ -25,7 +25,9 @@ pub fn prepare(
     request: &mut Request,
 ) -> Result<Option<Analysis>, Vec<ServerError>> {
     let limits = &state.config.limits;
-    limits.check_text(&request.query).map_err(|e| vec![e])?;
+    if state.config.guardrails {
+        limits.check_text(&request.query).map_err(|e| vec![e])?;
+    }
     let document = state
         .caches
         .documents
@@ -35,12 +37,16 @@ pub fn prepare(
             set_code(&mut error, code::PARSE_FAILED);
             vec![error]
         })?;
-    let analysis = check(
-        limits,
-        &document,
-        request.operation_name.as_deref(),
-        &request.variables,
-    )?;
+    let analysis = if state.config.guardrails {
+        check(
+            limits,
+            &document,
+            request.operation_name.as_deref(),
+            &request.variables,
+        )?
+    } else {
+        None
+    };
     request.set_parsed_query(document);
     Ok(analysis)
 }

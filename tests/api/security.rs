@@ -367,6 +367,24 @@ async fn only_trusted_documents_run_in_only_trusted_mode() {
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "{untrusted}");
         assert_eq!(error_code(&response.json()), "PERSISTED_QUERY_NOT_FOUND");
     }
+    // Over WebSocket too.
+    use crate::commerce::subscriptions::{next, open, send};
+    let addr = app.serve().await;
+    let mut socket = open(addr, None).await;
+    let subscription = "subscription { stockChanged { id } }";
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": subscription } }),
+    )
+    .await;
+    let refused = next(&mut socket, std::time::Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{refused}"
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ mod orders;
 mod payments;
 mod products;
 mod reviews;
-mod subscriptions;
+pub mod subscriptions;
 
 use tollgate::auth::Role;
 

@@ -12,9 +12,9 @@ use tokio_tungstenite::{
 
 use super::Shop;
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-async fn connect(addr: SocketAddr, protocol: &str) -> Socket {
+pub async fn connect(addr: SocketAddr, protocol: &str) -> Socket {
     let mut request = format!("ws://{addr}/graphql")
         .into_client_request()
         .unwrap();
@@ -27,7 +27,7 @@ async fn connect(addr: SocketAddr, protocol: &str) -> Socket {
     socket
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::Text(message.to_string().into()))
         .await
@@ -35,7 +35,7 @@ async fn send(socket: &mut Socket, message: Value) {
 }
 
 /// The next GraphQL message (keep-alives skipped), or `None` after `wait`.
-async fn next(socket: &mut Socket, wait: Duration) -> Option<Result<Value, Option<u16>>> {
+pub async fn next(socket: &mut Socket, wait: Duration) -> Option<Result<Value, Option<u16>>> {
     loop {
         let message = timeout(wait, socket.next()).await.ok()??;
         match message {
@@ -53,7 +53,7 @@ async fn next(socket: &mut Socket, wait: Duration) -> Option<Result<Value, Optio
     }
 }
 
-async fn open(addr: SocketAddr, token: Option<&str>) -> Socket {
+pub async fn open(addr: SocketAddr, token: Option<&str>) -> Socket {
     let mut socket = connect(addr, "graphql-transport-ws").await;
     let payload = token.map_or(
         json!({}),
