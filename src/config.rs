@@ -628,7 +628,10 @@ mod tests {
         let config = Config::from_args(&a).unwrap();
         assert!(config.is_production());
         assert!(!config.graphiql, "GraphiQL is opt-in in production");
-        assert!(!config.introspection, "introspection is opt-in in production");
+        assert!(
+            !config.introspection,
+            "introspection is opt-in in production"
+        );
         a.guardrails = Some("false".into());
         assert_eq!(Config::from_args(&a).unwrap_err().variable, "GUARDRAILS");
     }

@@ -21,19 +21,11 @@ impl Loader<Uuid> for UserLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let (mut found, misses) = self.cache.users(keys).await;
-        if misses.is_empty() {
-            return Ok(found);
-        }
-        let loaded: HashMap<Uuid, users::Model> = users::Entity::find()
-            .filter(users::Column::Id.is_in(misses))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
-        self.cache.store_users(&loaded).await;
-        found.extend(loaded);
-        Ok(found)
+        let load = |misses: Vec<Uuid>| {
+            users::Entity::find()
+                .filter(users::Column::Id.is_in(misses))
+                .all(&self.db)
+        };
+        Ok(self.cache.users_through(keys, load).await?)
     }
 }

@@ -10,10 +10,12 @@ use rand::RngExt;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::error::{AppError, Result};
+use crate::{
+    cache::documents::sha256_hex,
+    error::{AppError, Result},
+};
 
 /// The longest refresh token accepted (a real one is 43 characters).
 pub const MAX_TOKEN_LEN: usize = 128;
@@ -33,10 +35,7 @@ fn new_token() -> (String, String) {
 }
 
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(token)
 }
 
 fn now() -> DateTime<Utc> {

@@ -11,11 +11,13 @@ use jsonwebtoken::{
 };
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::Role;
-use crate::config::{Secret, TokenConfig};
+use crate::{
+    cache::documents::sha256_hex,
+    config::{Secret, TokenConfig},
+};
 
 /// The `typ` claim of access tokens, so no other token can pass for one.
 const ACCESS: &str = "access";
@@ -48,8 +50,8 @@ struct Key {
 
 impl Key {
     fn new(secret: &[u8]) -> Self {
-        let digest = Sha256::digest(secret);
-        let kid = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let mut kid = sha256_hex(secret);
+        kid.truncate(16);
         Self {
             kid,
             encoding: EncodingKey::from_secret(secret),

@@ -50,9 +50,9 @@ pub struct Documents {
     max_cached_len: usize,
 }
 
-/// The lower-case hex SHA-256 of a document's text.
-pub fn sha256_hex(document: &str) -> String {
-    Sha256::digest(document.as_bytes())
+/// The lower-case hex SHA-256 of some bytes (a document's text, a token).
+pub fn sha256_hex(data: impl AsRef<[u8]>) -> String {
+    Sha256::digest(data.as_ref())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -70,17 +70,65 @@ async fn store<V: Clone + Send + Sync + 'static>(
     }
 }
 
+/// The values of `ids`: cached ones from `cache`, the rest from one call to
+/// `load`, which are then cached.
+async fn read_through<V, F, Fut, E>(
+    cache: Option<&Cache<Uuid, V>>,
+    ids: &[Uuid],
+    load: F,
+    id_of: impl Fn(&V) -> Uuid,
+) -> Result<HashMap<Uuid, V>, E>
+where
+    V: Clone + Send + Sync + 'static,
+    F: FnOnce(Vec<Uuid>) -> Fut,
+    Fut: Future<Output = Result<Vec<V>, E>>,
+{
+    let (mut found, misses) = split(cache, ids).await;
+    if misses.is_empty() {
+        return Ok(found);
+    }
+    let loaded: HashMap<Uuid, V> = load(misses)
+        .await?
+        .into_iter()
+        .map(|v| (id_of(&v), v))
+        .collect();
+    store(cache, &loaded).await;
+    found.extend(loaded);
+    Ok(found)
+}
+
 impl EntityCache {
+    /// Products by id, the misses loaded by `load`.
+    pub async fn products_through<F, Fut, E>(
+        &self,
+        ids: &[Uuid],
+        load: F,
+    ) -> Result<HashMap<Uuid, products::Model>, E>
+    where
+        F: FnOnce(Vec<Uuid>) -> Fut,
+        Fut: Future<Output = Result<Vec<products::Model>, E>>,
+    {
+        read_through(self.products.as_ref(), ids, load, |p| p.id).await
+    }
+
+    /// Users by id, the misses loaded by `load`.
+    pub async fn users_through<F, Fut, E>(
+        &self,
+        ids: &[Uuid],
+        load: F,
+    ) -> Result<HashMap<Uuid, users::Model>, E>
+    where
+        F: FnOnce(Vec<Uuid>) -> Fut,
+        Fut: Future<Output = Result<Vec<users::Model>, E>>,
+    {
+        read_through(self.users.as_ref(), ids, load, |u| u.id).await
+    }
+
     pub fn new(config: &CacheConfig) -> Self {
         Self {
             products: cache(config),
             users: cache(config),
         }
-    }
-
-    /// Cached products of `ids`, and the ids that must be loaded.
-    pub async fn products(&self, ids: &[Uuid]) -> (HashMap<Uuid, products::Model>, Vec<Uuid>) {
-        split(self.products.as_ref(), ids).await
     }
 
     /// One product, loaded by `load` on a miss; concurrent misses of one id
@@ -107,19 +155,6 @@ impl EntityCache {
                 Missing::Db(message) => Err(sea_orm::DbErr::Custom(message.clone())),
             },
         }
-    }
-
-    pub async fn store_products(&self, loaded: &HashMap<Uuid, products::Model>) {
-        store(self.products.as_ref(), loaded).await;
-    }
-
-    /// Cached users of `ids`, and the ids that must be loaded.
-    pub async fn users(&self, ids: &[Uuid]) -> (HashMap<Uuid, users::Model>, Vec<Uuid>) {
-        split(self.users.as_ref(), ids).await
-    }
-
-    pub async fn store_users(&self, loaded: &HashMap<Uuid, users::Model>) {
-        store(self.users.as_ref(), loaded).await;
     }
 
     pub async fn forget_product(&self, id: Uuid) {

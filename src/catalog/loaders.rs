@@ -21,20 +21,12 @@ impl Loader<Uuid> for ProductLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let (mut found, misses) = self.cache.products(keys).await;
-        if misses.is_empty() {
-            return Ok(found);
-        }
-        let loaded: HashMap<Uuid, products::Model> = products::Entity::find()
-            .filter(products::Column::Id.is_in(misses))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-        self.cache.store_products(&loaded).await;
-        found.extend(loaded);
-        Ok(found)
+        let load = |misses: Vec<Uuid>| {
+            products::Entity::find()
+                .filter(products::Column::Id.is_in(misses))
+                .all(&self.db)
+        };
+        Ok(self.cache.products_through(keys, load).await?)
     }
 }
 
