@@ -81,32 +81,15 @@ done
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fetch-common-passwords.XXXXXX")"
 trap 'rm -rf -- "$WORK"' EXIT
 
-# Convert an SRI string "sha512-<base64>" into lowercase hex.
-sri_to_hex() {
-  local sri="$1"
-  [[ "$sri" == sha512-* ]] || die "unsupported integrity value: $sri"
-  printf '%s' "${sri#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n'
-}
+# shellcheck source=lib/npm-pinned.sh
+source "$SCRIPT_DIR/lib/npm-pinned.sh"
 
 # --- download and verify -----------------------------------------------------
-log "downloading $PKG_NAME@$PKG_VERSION"
-( cd "$WORK" && npm pack "$PKG_NAME@$PKG_VERSION" --pack-destination "$WORK" \
-    --silent --ignore-scripts --no-fund --no-audit >/dev/null ) \
-  || die "npm pack $PKG_NAME@$PKG_VERSION failed"
-shopt -s nullglob
-tgz=("$WORK"/*.tgz)
-shopt -u nullglob
-[[ ${#tgz[@]} -eq 1 ]] || die "expected exactly one tarball for $PKG_NAME@$PKG_VERSION"
-
-want="$(sri_to_hex "$PKG_INTEGRITY")"
-got="$(sha512sum "${tgz[0]}" | cut -d' ' -f1)"
-[[ ${#want} -eq 128 && "$got" == "$want" ]] \
-  || die "integrity mismatch for $PKG_NAME@$PKG_VERSION: want $PKG_INTEGRITY"
-log "verified $PKG_NAME@$PKG_VERSION ($PKG_INTEGRITY)"
+tgz="$(npm_pack_verified "$PKG_NAME" "$PKG_VERSION" "$PKG_INTEGRITY" "$WORK")"
 
 X="$WORK/x"
 mkdir -p "$X"
-tar -xzf "${tgz[0]}" -C "$X" --no-same-owner --no-same-permissions
+tar -xzf "$tgz" -C "$X" --no-same-owner --no-same-permissions
 grep -q "\"version\": *\"$PKG_VERSION\"" "$X/package/package.json" \
   || die "$PKG_NAME tarball does not declare version $PKG_VERSION"
 for src in "$SRC_LIST" "$SRC_LIST_LICENSE" "$SRC_PKG_LICENSE"; do

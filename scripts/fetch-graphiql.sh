@@ -77,36 +77,16 @@ done
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fetch-graphiql.XXXXXX")"
 trap 'rm -rf -- "$WORK"' EXIT
 
-# Convert an SRI string "sha512-<base64>" into lowercase hex.
-sri_to_hex() {
-  local sri="$1"
-  [[ "$sri" == sha512-* ]] || die "unsupported integrity value: $sri"
-  printf '%s' "${sri#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n'
-}
+# shellcheck source=lib/npm-pinned.sh
+source "$SCRIPT_DIR/lib/npm-pinned.sh"
 
 declare -A TARBALL=()
 for entry in "${PACKAGES[@]}"; do
   IFS='|' read -r name version integrity <<<"$entry"
   pkgdir="$WORK/$name"
-  mkdir -p "$pkgdir"
-  log "downloading $name@$version"
-  # --pack-destination keeps the tarball out of the caller's cwd.
-  ( cd "$pkgdir" && npm pack "$name@$version" --pack-destination "$pkgdir" \
-      --silent --ignore-scripts --no-fund --no-audit >/dev/null ) \
-    || die "npm pack $name@$version failed"
-  shopt -s nullglob
-  tgz=("$pkgdir"/*.tgz)
-  shopt -u nullglob
-  [[ ${#tgz[@]} -eq 1 ]] || die "expected exactly one tarball for $name@$version"
-
-  want="$(sri_to_hex "$integrity")"
-  got="$(sha512sum "${tgz[0]}" | cut -d' ' -f1)"
-  [[ ${#want} -eq 128 && "$got" == "$want" ]] \
-    || die "integrity mismatch for $name@$version: want $integrity"
-  log "verified $name@$version ($integrity)"
-
+  tgz="$(npm_pack_verified "$name" "$version" "$integrity" "$pkgdir")"
   mkdir -p "$pkgdir/x"
-  tar -xzf "${tgz[0]}" -C "$pkgdir/x" --no-same-owner --no-same-permissions
+  tar -xzf "$tgz" -C "$pkgdir/x" --no-same-owner --no-same-permissions
   # Make sure the tarball really is the version we asked for.
   grep -q "\"version\": *\"$version\"" "$pkgdir/x/package/package.json" \
     || die "$name tarball does not declare version $version"
