@@ -34,6 +34,6 @@ pub fn page_args(field: &SelectionField<'_>, tag: &str) -> Option<PageArgs> {
 }
 
 /// Every child row of a to-many load, whatever its parent.
-pub fn children<K, V: Clone>(by_parent: HashMap<K, Vec<V>>) -> Vec<V> {
+pub fn children<K, V>(by_parent: HashMap<K, Vec<V>>) -> Vec<V> {
     by_parent.into_values().flatten().collect()
 }

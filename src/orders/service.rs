@@ -10,7 +10,7 @@ use entity::{order_items, orders, payments, products};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
     Set,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{CaseStatement, Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -187,7 +187,11 @@ fn conflict(message: &str) -> AppError {
 
 /// An order the viewer may act on: their own, or any for STAFF/ADMIN;
 /// anything else is NOT_FOUND, like an id that does not exist.
-async fn visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> Result<orders::Model> {
+pub async fn find_visible(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> Result<orders::Model> {
     orders::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -200,7 +204,7 @@ async fn visible(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> Result
 #[tracing::instrument(skip(state))]
 pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<orders::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let order = visible(&txn, viewer, id).await?;
+    let order = find_visible(&txn, viewer, id).await?;
     let status = OrderStatus::of(&order);
     let allowed = match status {
         OrderStatus::Pending => true,
@@ -218,16 +222,7 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<order
         .filter(order_items::Column::OrderId.eq(order.id))
         .all(&txn)
         .await?;
-    for item in &items {
-        products::Entity::update_many()
-            .col_expr(
-                products::Column::Stock,
-                Expr::col(products::Column::Stock).add(item.quantity),
-            )
-            .filter(products::Column::Id.eq(item.product_id))
-            .exec(&txn)
-            .await?;
-    }
+    restock(&txn, &items).await?;
     if status == OrderStatus::Paid {
         payments::Entity::update_many()
             .col_expr(
@@ -248,6 +243,29 @@ pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<order
         stock_changed(state, item.product_id).await;
     }
     Ok(cancelled)
+}
+
+/// Returns the items' units to stock in one statement (an order has one line
+/// per product, so each product gets its own quantity back).
+async fn restock(db: &impl ConnectionTrait, items: &[order_items::Model]) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let returned = items
+        .iter()
+        .fold(CaseStatement::new(), |case, item| {
+            case.case(products::Column::Id.eq(item.product_id), item.quantity)
+        })
+        .finally(0);
+    products::Entity::update_many()
+        .col_expr(
+            products::Column::Stock,
+            Expr::col(products::Column::Stock).add(returned),
+        )
+        .filter(products::Column::Id.is_in(items.iter().map(|i| i.product_id)))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Ships a PAID order.
@@ -272,15 +290,6 @@ pub async fn ship(state: &AppState, id: Uuid) -> Result<orders::Model> {
         user_id: order.user_id,
     });
     Ok(shipped)
-}
-
-/// An order by id, if the viewer may see it.
-pub async fn find_visible(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    id: Uuid,
-) -> Result<orders::Model> {
-    visible(db, viewer, id).await
 }
 
 /// A page (plus one row) of the orders the viewer may see, newest first:

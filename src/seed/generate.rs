@@ -119,6 +119,18 @@ impl Gen {
 }
 
 impl Dataset {
+    /// What the dataset holds, in words.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} users, {} products, {} orders, {} order items, {} reviews",
+            self.users.len(),
+            self.products.len(),
+            self.orders.len(),
+            self.order_items.len(),
+            self.reviews.len()
+        )
+    }
+
     pub fn generate(size: Size, password_hash: &str) -> Self {
         let shape = size.shape();
         let base = Utc

@@ -25,32 +25,33 @@ pub async fn catalog_is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
     Ok(count == 0)
 }
 
-/// Inserts the dataset of `size`; refuses a database that already has users
+/// Inserts the dataset of `size` and says what it inserted; refuses a database that already has users
 /// or products, so seeding never mixes with real data.
 pub async fn seed(
     db: &DatabaseConnection,
     passwords: &Passwords,
     size: Size,
-) -> anyhow::Result<Dataset> {
+) -> anyhow::Result<String> {
     let has_users = users::Entity::find().count(db).await? > 0;
     if has_users || !catalog_is_empty(db).await? {
         anyhow::bail!("the database already has users or products; seed an empty database");
     }
     let password_hash = passwords.hash(DEMO_PASSWORD.to_owned()).await?;
     let data = Dataset::generate(size, &password_hash);
+    let summary = data.summary();
     let txn = crate::db::begin_write(db)
         .await
         .context("failed to start the seed transaction")?;
-    insert_all(&txn, data.users.clone()).await?;
-    insert_all(&txn, data.products.clone()).await?;
-    insert_all(&txn, data.orders.clone()).await?;
-    insert_all(&txn, data.order_items.clone()).await?;
-    insert_all(&txn, data.payments.clone()).await?;
-    insert_all(&txn, data.reviews.clone()).await?;
+    insert_all(&txn, data.users).await?;
+    insert_all(&txn, data.products).await?;
+    insert_all(&txn, data.orders).await?;
+    insert_all(&txn, data.order_items).await?;
+    insert_all(&txn, data.payments).await?;
+    insert_all(&txn, data.reviews).await?;
     txn.commit()
         .await
         .context("failed to commit the seed data")?;
-    Ok(data)
+    Ok(summary)
 }
 
 /// Inserts rows in chunks that stay below both databases' bind-parameter limits.

@@ -102,9 +102,9 @@ pub async fn execute(
         }
     }
     reply.statements = state.config.expose_sql_count.then(|| counter.get());
-    match (batched, responses.pop()) {
-        (false, Some(one)) => reply.executed(BatchResponse::Single(one)),
-        (_, last) => {
+    match responses.pop() {
+        Some(one) if !batched => reply.executed(BatchResponse::Single(one)),
+        last => {
             responses.extend(last);
             reply.executed(BatchResponse::Batch(responses))
         }

@@ -395,3 +395,35 @@ async fn customers_read_their_own_orders_and_staff_read_all() {
         bobs.as_str()
     );
 }
+
+#[tokio::test]
+async fn cancelling_returns_every_lines_units_to_its_own_product() {
+    let shop = Shop::open().await;
+    let mug = shop
+        .app
+        .create_product(&shop.staff, "MUG-1", 1250, 10)
+        .await;
+    let pen = shop.app.create_product(&shop.staff, "PEN-1", 199, 20).await;
+    let untouched = shop.app.create_product(&shop.staff, "CUP-1", 500, 7).await;
+    let id = order_id(
+        &shop
+            .app
+            .place_order(&shop.ada, &[(&mug, 3), (&pen, 5)])
+            .await,
+    );
+    assert_eq!(
+        (shop.app.stock(&mug).await, shop.app.stock(&pen).await),
+        (7, 15)
+    );
+    let cancelled = shop
+        .app
+        .graphql_as(Some(&shop.ada.access_token), CANCEL, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        cancelled.json()["data"]["cancelOrder"]["status"],
+        "CANCELLED"
+    );
+    assert_eq!(shop.app.stock(&mug).await, 10);
+    assert_eq!(shop.app.stock(&pen).await, 20);
+    assert_eq!(shop.app.stock(&untouched).await, 7);
+}
