@@ -9,6 +9,7 @@ Needs: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and `oha`
 --no-write.
 
 Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
+                              [--skip-seed] [--only PREFIX] [--no-write] [--binary PATH]
 """
 
 import argparse
@@ -184,12 +185,21 @@ def main():
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--binary", help="measure this tollgate binary instead of building target/release/tollgate")
+    parser.add_argument(
+        "--only", metavar="PREFIX",
+        help="run the baseline and the scenarios whose name starts with PREFIX (e.g. 'Q1, caches off')",
+    )
     args = parser.parse_args()
     if not shutil.which("oha"):
         sys.exit("oha is missing: cargo install oha --locked")
 
-    print("building the release binary ...", flush=True)
-    run(["cargo", "build", "--release", "--quiet"], env=dict(os.environ))
+    global BINARY
+    if args.binary:
+        BINARY = os.path.abspath(args.binary)
+    else:
+        print("building the release binary ...", flush=True)
+        run(["cargo", "build", "--release", "--quiet"], env=dict(os.environ))
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
     if not args.skip_seed:
         print(f"seeding {DATABASE} with the large dataset ...", flush=True)
@@ -217,6 +227,8 @@ def main():
         ("Q2, entity cache warm", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q2}, None),
         ("Q2, response cache", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "true"}, "/graphql", {"query": Q2}, None),
     ]
+    if args.only:
+        scenarios = scenarios[:1] + [s for s in scenarios[1:] if s[0].startswith(args.only)]
     rows = []
     for name, extra, path, body, auth in scenarios:
         print(f"measuring {name} ...", flush=True)

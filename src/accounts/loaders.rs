@@ -17,7 +17,7 @@ pub struct UserLoader {
 }
 
 impl Loader<Uuid> for UserLoader {
-    type Value = users::Model;
+    type Value = Arc<users::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {

@@ -1,6 +1,8 @@
 //! Priming of the connections selected under a list of users (see
 //! `graphql::loaders`): one windowed query per selected connection and page.
 
+use std::borrow::Borrow;
+
 use async_graphql::{Context, Lookahead};
 use entity::users;
 
@@ -16,12 +18,16 @@ use crate::{
 };
 
 /// Loads what `node` (a `User` selection) needs for `rows` into the request's loaders.
-pub async fn users(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[users::Model]) -> Result<()> {
+pub async fn users<R: Borrow<users::Model>>(
+    ctx: &Context<'_>,
+    node: &Lookahead<'_>,
+    rows: &[R],
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let loaders = ctx.data_unchecked::<Loaders>();
-    let ids = unique(rows, |u| u.id);
+    let ids = unique(rows, |u| u.borrow().id);
     for field in node.field("orders").selection_fields() {
         let Some(page) = page_args(&field, orders::CURSOR_TAG) else {
             continue;

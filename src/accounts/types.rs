@@ -1,6 +1,8 @@
 //! GraphQL types of accounts. The row's password hash has no field here, so
 //! it can never leak.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, InputObject, Object, ResultExt, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::users;
@@ -18,22 +20,25 @@ use crate::{
 
 /// A person with an account.
 pub struct User {
-    pub row: users::Model,
+    pub row: Arc<users::Model>,
     /// Seen as themselves although the request carries no token for them
     /// (the user who just signed in).
     pub as_self: bool,
 }
 
 impl User {
-    pub fn new(row: users::Model) -> Self {
+    pub fn new(row: impl Into<Arc<users::Model>>) -> Self {
         Self {
-            row,
+            row: row.into(),
             as_self: false,
         }
     }
 
     pub fn as_self(row: users::Model) -> Self {
-        Self { row, as_self: true }
+        Self {
+            row: Arc::new(row),
+            as_self: true,
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Products and users by id, bounded in size and time. Loaders read through
 //! it and query only the misses; writes drop exactly the entries they change.
+//! Rows are shared (`Arc`): a hit costs a reference count, not a copy.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use entity::{products, users};
 use moka::future::Cache;
@@ -25,11 +26,11 @@ impl From<sea_orm::DbErr> for Missing {
 /// Hot entities; both caches are absent when entity caching is off.
 #[derive(Clone)]
 pub struct EntityCache {
-    products: Option<Cache<Uuid, products::Model>>,
-    users: Option<Cache<Uuid, users::Model>>,
+    products: Option<Cache<Uuid, Arc<products::Model>>>,
+    users: Option<Cache<Uuid, Arc<users::Model>>>,
 }
 
-fn cache<V: Clone + Send + Sync + 'static>(config: &CacheConfig) -> Option<Cache<Uuid, V>> {
+fn cache<V: Send + Sync + 'static>(config: &CacheConfig) -> Option<Cache<Uuid, Arc<V>>> {
     config.entities.then(|| {
         Cache::builder()
             .max_capacity(config.entity_capacity)
@@ -39,10 +40,10 @@ fn cache<V: Clone + Send + Sync + 'static>(config: &CacheConfig) -> Option<Cache
 }
 
 /// Looks `ids` up in `cache`: the hits, and the ids to load.
-async fn split<V: Clone + Send + Sync + 'static>(
-    cache: Option<&Cache<Uuid, V>>,
+async fn split<V: Send + Sync + 'static>(
+    cache: Option<&Cache<Uuid, Arc<V>>>,
     ids: &[Uuid],
-) -> (HashMap<Uuid, V>, Vec<Uuid>) {
+) -> (HashMap<Uuid, Arc<V>>, Vec<Uuid>) {
     let Some(cache) = cache else {
         return (HashMap::new(), ids.to_vec());
     };
@@ -59,9 +60,9 @@ async fn split<V: Clone + Send + Sync + 'static>(
     (hits, misses)
 }
 
-async fn store<V: Clone + Send + Sync + 'static>(
-    cache: Option<&Cache<Uuid, V>>,
-    values: &HashMap<Uuid, V>,
+async fn store<V: Send + Sync + 'static>(
+    cache: Option<&Cache<Uuid, Arc<V>>>,
+    values: &HashMap<Uuid, Arc<V>>,
 ) {
     if let Some(cache) = cache {
         for (id, value) in values {
@@ -73,13 +74,13 @@ async fn store<V: Clone + Send + Sync + 'static>(
 /// The values of `ids`: cached ones from `cache`, the rest from one call to
 /// `load`, which are then cached.
 async fn read_through<V, F, Fut, E>(
-    cache: Option<&Cache<Uuid, V>>,
+    cache: Option<&Cache<Uuid, Arc<V>>>,
     ids: &[Uuid],
     load: F,
     id_of: impl Fn(&V) -> Uuid,
-) -> Result<HashMap<Uuid, V>, E>
+) -> Result<HashMap<Uuid, Arc<V>>, E>
 where
-    V: Clone + Send + Sync + 'static,
+    V: Send + Sync + 'static,
     F: FnOnce(Vec<Uuid>) -> Fut,
     Fut: Future<Output = Result<Vec<V>, E>>,
 {
@@ -87,10 +88,10 @@ where
     if misses.is_empty() {
         return Ok(found);
     }
-    let loaded: HashMap<Uuid, V> = load(misses)
+    let loaded: HashMap<Uuid, Arc<V>> = load(misses)
         .await?
         .into_iter()
-        .map(|v| (id_of(&v), v))
+        .map(|v| (id_of(&v), Arc::new(v)))
         .collect();
     store(cache, &loaded).await;
     found.extend(loaded);
@@ -103,7 +104,7 @@ impl EntityCache {
         &self,
         ids: &[Uuid],
         load: F,
-    ) -> Result<HashMap<Uuid, products::Model>, E>
+    ) -> Result<HashMap<Uuid, Arc<products::Model>>, E>
     where
         F: FnOnce(Vec<Uuid>) -> Fut,
         Fut: Future<Output = Result<Vec<products::Model>, E>>,
@@ -116,7 +117,7 @@ impl EntityCache {
         &self,
         ids: &[Uuid],
         load: F,
-    ) -> Result<HashMap<Uuid, users::Model>, E>
+    ) -> Result<HashMap<Uuid, Arc<users::Model>>, E>
     where
         F: FnOnce(Vec<Uuid>) -> Fut,
         Fut: Future<Output = Result<Vec<users::Model>, E>>,
@@ -138,15 +139,18 @@ impl EntityCache {
         &self,
         id: Uuid,
         load: F,
-    ) -> Result<Option<products::Model>, sea_orm::DbErr>
+    ) -> Result<Option<Arc<products::Model>>, sea_orm::DbErr>
     where
         F: Future<Output = Result<Option<products::Model>, sea_orm::DbErr>> + Send,
     {
         let Some(cache) = &self.products else {
-            return load.await;
+            return Ok(load.await?.map(Arc::new));
         };
         let found = cache
-            .try_get_with(id, async move { load.await?.ok_or(Missing::Row) })
+            .try_get_with(
+                id,
+                async move { load.await?.map(Arc::new).ok_or(Missing::Row) },
+            )
             .await;
         match found {
             Ok(product) => Ok(Some(product)),

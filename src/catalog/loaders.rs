@@ -17,7 +17,7 @@ pub struct ProductLoader {
 }
 
 impl Loader<Uuid> for ProductLoader {
-    type Value = products::Model;
+    type Value = Arc<products::Model>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {

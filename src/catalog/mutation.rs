@@ -22,7 +22,7 @@ impl CatalogMutation {
         input: CreateProductInput,
     ) -> async_graphql::Result<Product> {
         let state = ctx.data::<AppState>()?;
-        Ok(Product(write::create(state, &input).await.extend()?))
+        Ok(Product::from(write::create(state, &input).await.extend()?))
     }
 
     /// Changes a product's name, description, price or status (STAFF and ADMIN).
@@ -35,7 +35,9 @@ impl CatalogMutation {
     ) -> async_graphql::Result<Product> {
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id").extend()?;
-        Ok(Product(write::update(state, id, &input).await.extend()?))
+        Ok(Product::from(
+            write::update(state, id, &input).await.extend()?,
+        ))
     }
 
     /// Adds to (or, negative, removes from) a product's stock, never below zero (STAFF and ADMIN).
@@ -48,7 +50,7 @@ impl CatalogMutation {
     ) -> async_graphql::Result<Product> {
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&product_id, "productId").extend()?;
-        Ok(Product(
+        Ok(Product::from(
             write::adjust_stock(state, id, delta).await.extend()?,
         ))
     }

@@ -2,7 +2,10 @@
 //! `graphql::loaders`): one query per selected relation and page shape,
 //! whatever the number of products.
 
-use std::collections::{HashMap, hash_map::Entry};
+use std::{
+    borrow::Borrow,
+    collections::{HashMap, hash_map::Entry},
+};
 
 use async_graphql::{Context, Lookahead};
 use entity::products;
@@ -19,16 +22,16 @@ use crate::{
 };
 
 /// Loads what `node` (a `Product` selection) needs for `rows` into the request's loaders.
-pub async fn products(
+pub async fn products<R: Borrow<products::Model>>(
     ctx: &Context<'_>,
     node: &Lookahead<'_>,
-    rows: &[products::Model],
+    rows: &[R],
 ) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let loaders = ctx.data_unchecked::<Loaders>();
-    let ids = unique(rows, |p| p.id);
+    let ids = unique(rows, |p| p.borrow().id);
     if node.field("averageRating").exists() {
         prime(&loaders.ratings, &ids).await?;
     }

@@ -56,7 +56,7 @@ impl CatalogQuery {
             &page,
             order.cursor_tag(),
             |p| order.cursor(p),
-            Product,
+            Product::from,
         ))
     }
 }

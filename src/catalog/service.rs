@@ -1,5 +1,7 @@
 //! Catalog queries.
 
+use std::sync::Arc;
+
 use entity::products;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
@@ -48,7 +50,7 @@ pub async fn find_visible(
     entities: &EntityCache,
     viewer: &Viewer,
     id: Uuid,
-) -> Result<Option<products::Model>> {
+) -> Result<Option<Arc<products::Model>>> {
     let load = products::Entity::find_by_id(id).one(db);
     let product = entities.product(id, load).await?;
     Ok(product.filter(|p| p.active || viewer.is_staff()))

@@ -42,7 +42,7 @@ impl CatalogSubscription {
                         .await
                     {
                         Ok(Some(product)) if product.active => {
-                            return Some((Ok(Product(product)), Some(events)));
+                            return Some((Ok(Product::from(product)), Some(events)));
                         }
                         Ok(_) => continue,
                         Err(err) => return Some((Err(AppError::from(err).extend()), None)),

@@ -1,5 +1,7 @@
 //! GraphQL types of the catalog.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::products;
@@ -16,7 +18,13 @@ use crate::{
 };
 
 /// Something the shop sells.
-pub struct Product(pub products::Model);
+pub struct Product(pub Arc<products::Model>);
+
+impl From<products::Model> for Product {
+    fn from(row: products::Model) -> Self {
+        Self(Arc::new(row))
+    }
+}
 
 /// Something the shop sells.
 #[Object]

@@ -18,6 +18,9 @@ use crate::config::Config;
 
 pub use statements::StatementCounter;
 
+/// How long a pooled connection may sit idle before it is pinged on checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 /// Opens the pool, installs the statement counter and, on SQLite, switches to
 /// WAL so readers never wait for the writer.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
@@ -28,6 +31,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .acquire_timeout(config.db_acquire_timeout)
         .connect_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
+        // A connection in steady use is known to be alive; pinging it on
+        // every checkout would add a round trip to every statement. Only one
+        // that sat idle long enough to have been dropped is checked first.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
     let statement_timeout = format!("{}", config.request_timeout.as_millis());
     options.map_sqlx_postgres_opts(move |opts| {

@@ -245,6 +245,48 @@ async fn a_gzip_body_within_the_limit_is_accepted() {
 }
 
 #[tokio::test]
+async fn responses_are_gzipped_for_clients_that_accept_it_and_plain_otherwise() {
+    let app = TestApp::seeded().await;
+    let body = r#"{"query":"{ products(first: 50) { edges { node { id name description } } } }"}"#;
+    let request = |encoding: Option<&str>| {
+        let mut request =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(encoding) = encoding {
+            request = request.header(header::ACCEPT_ENCODING, encoding);
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+
+    // What browsers and load generators send: gzip is chosen.
+    let response = app.request(request(Some("gzip, deflate, br, zstd"))).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.headers[header::CONTENT_ENCODING], "gzip");
+    let mut json = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(response.body.as_slice()),
+        &mut json,
+    )
+    .unwrap();
+    assert!(json.len() > 2 * response.body.len(), "the body shrank");
+    let json: Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(
+        json["data"]["products"]["edges"].as_array().unwrap().len(),
+        50
+    );
+
+    // A client that accepts nothing else gets identity.
+    let response = app.request(request(None)).await;
+    assert!(!response.headers.contains_key(header::CONTENT_ENCODING));
+    assert_eq!(
+        response.json()["data"]["products"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
+}
+
+#[tokio::test]
 async fn get_runs_queries_with_variables_from_the_query_string() {
     let app = TestApp::seeded().await;
     let uri = "/graphql?query=query(%24n%3AInt)%7Bproducts(first%3A%24n)%7Bedges%7Bcursor%7D%7D%7D&variables=%7B%22n%22%3A3%7D";
