@@ -4,7 +4,7 @@
 //! list and ordering it belongs to, so a cursor from one list is refused by
 //! another. `first` is 1..=100 and defaults to 20.
 
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::{ComplexObject, OutputType, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -98,30 +98,58 @@ impl PageArgs {
 
 /// Information to continue paging.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
 pub struct PageInfo {
     /// Whether more items follow this page.
     pub has_next_page: bool,
     /// Whether items precede this page (true when `after` was given).
     pub has_previous_page: bool,
+    /// Positions of the first and last edges; encoded only when selected.
+    #[graphql(skip)]
+    pub ends: Option<(Cursor, Cursor)>,
+    #[graphql(skip)]
+    pub tag: &'static str,
+}
+
+#[ComplexObject]
+impl PageInfo {
     /// The cursor of the first edge, to page from.
-    pub start_cursor: Option<String>,
+    async fn start_cursor(&self) -> Option<String> {
+        self.ends.map(|(start, _)| start.encode(self.tag))
+    }
+
     /// The cursor of the last edge; pass it as `after` to get the next page.
-    pub end_cursor: Option<String>,
+    async fn end_cursor(&self) -> Option<String> {
+        self.ends.map(|(_, end)| end.encode(self.tag))
+    }
 }
 
 /// An item of a page together with its cursor.
 #[derive(SimpleObject)]
 #[graphql(
+    complex,
     concrete(name = "OrderEdge", params(Order)),
     concrete(name = "ProductEdge", params(Product)),
     concrete(name = "ReviewEdge", params(Review)),
     concrete(name = "UserEdge", params(User))
 )]
 pub struct Edge<T: OutputType> {
-    /// Opaque position of this item; pass it as `after` to continue after it.
-    pub cursor: String,
     /// The item.
     pub node: T,
+    /// Where the item is in its list; encoded only when `cursor` is selected.
+    #[graphql(skip)]
+    pub position: Cursor,
+    /// The list and ordering the position belongs to.
+    #[graphql(skip)]
+    pub tag: &'static str,
+}
+
+#[ComplexObject]
+impl<T: OutputType> Edge<T> {
+    /// Opaque position of this item; pass it as `after` to continue after it.
+    async fn cursor(&self) -> String {
+        self.position.encode(self.tag)
+    }
 }
 
 /// One page of a list, in Relay connection form.
@@ -150,7 +178,7 @@ where
     pub fn build<R>(
         mut rows: Vec<R>,
         page: &PageArgs,
-        tag: &str,
+        tag: &'static str,
         cursor: impl Fn(&R) -> Cursor,
         node: impl Fn(R) -> T,
     ) -> Self {
@@ -159,15 +187,19 @@ where
         let edges: Vec<Edge<T>> = rows
             .into_iter()
             .map(|row| Edge {
-                cursor: cursor(&row).encode(tag),
+                position: cursor(&row),
+                tag,
                 node: node(row),
             })
             .collect();
         let page_info = PageInfo {
             has_next_page,
             has_previous_page: page.after.is_some(),
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
+            ends: edges
+                .first()
+                .zip(edges.last())
+                .map(|(first, last)| (first.position, last.position)),
+            tag,
         };
         Self { edges, page_info }
     }
