@@ -30,13 +30,7 @@ impl AccountsQuery {
                 Err(AppError::Unauthenticated((*reason).to_owned())).extend()
             }
             Viewer::User { id, .. } => {
-                let user = ctx
-                    .data::<Loaders>()?
-                    .users
-                    .load_one(*id)
-                    .await
-                    .map_err(AppError::from)
-                    .extend()?;
+                let user = ctx.data::<Loaders>()?.users.find(*id).await.extend()?;
                 Ok(user.map(User::new))
             }
         }

@@ -24,7 +24,7 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
     let ids = unique(rows, |o| o.id);
     let customer = node.field("customer");
     if customer.exists() {
-        let users = prime(&loaders.users, &unique(rows, |o| o.user_id)).await?;
+        let users = loaders.users.prime(&unique(rows, |o| o.user_id)).await?;
         let users: Vec<_> = users.into_values().collect();
         Box::pin(accounts::prime::users(ctx, &customer, &users)).await?;
     }
@@ -33,7 +33,10 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
         let items_of = children(prime(&loaders.order_items, &ids).await?);
         let product = items.field("product");
         if product.exists() {
-            let products = prime(&loaders.products, &unique(&items_of, |i| i.product_id)).await?;
+            let products = loaders
+                .products
+                .prime(&unique(&items_of, |i| i.product_id))
+                .await?;
             let products: Vec<_> = products.into_values().collect();
             Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
         }

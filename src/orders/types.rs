@@ -7,11 +7,7 @@ use entity::{order_items, orders};
 use crate::{
     accounts::User,
     catalog::Product,
-    graphql::{
-        Loaders,
-        ids::cents,
-        loaders::{many, one},
-    },
+    graphql::{Loaders, ids::cents, loaders::many},
     payments::Payment,
 };
 
@@ -82,7 +78,9 @@ impl Order {
     /// Who placed the order.
     async fn customer(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let loaders = ctx.data::<Loaders>()?;
-        let user = one(&loaders.users, self.0.user_id, "customer")
+        let user = loaders
+            .users
+            .one(self.0.user_id, "customer")
             .await
             .extend()?;
         Ok(User::new(user))
@@ -127,7 +125,9 @@ impl OrderItem {
     /// The product ordered; resolves whatever the product's status.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let loaders = ctx.data::<Loaders>()?;
-        let product = one(&loaders.products, self.0.product_id, "product")
+        let product = loaders
+            .products
+            .one(self.0.product_id, "product")
             .await
             .extend()?;
         Ok(Product(product))

@@ -8,7 +8,7 @@ use entity::reviews;
 use crate::{
     accounts, catalog,
     error::Result,
-    graphql::{Loaders, loaders::prime, prime::unique},
+    graphql::{Loaders, prime::unique},
 };
 
 /// Loads what `node` (a `Review` selection) needs for `rows` into the request's loaders.
@@ -23,13 +23,16 @@ pub async fn reviews(
     let loaders = ctx.data_unchecked::<Loaders>();
     let author = node.field("author");
     if author.exists() {
-        let users = prime(&loaders.users, &unique(rows, |r| r.author_id)).await?;
+        let users = loaders.users.prime(&unique(rows, |r| r.author_id)).await?;
         let users: Vec<_> = users.into_values().collect();
         Box::pin(accounts::prime::users(ctx, &author, &users)).await?;
     }
     let product = node.field("product");
     if product.exists() {
-        let products = prime(&loaders.products, &unique(rows, |r| r.product_id)).await?;
+        let products = loaders
+            .products
+            .prime(&unique(rows, |r| r.product_id))
+            .await?;
         let products: Vec<_> = products.into_values().collect();
         Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
     }

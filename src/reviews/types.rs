@@ -4,11 +4,7 @@ use async_graphql::{Context, ID, Object, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::reviews;
 
-use crate::{
-    accounts::User,
-    catalog::Product,
-    graphql::{Loaders, loaders::one},
-};
+use crate::{accounts::User, catalog::Product, graphql::Loaders};
 
 /// A customer's review of a product.
 pub struct Review(pub reviews::Model);
@@ -39,7 +35,9 @@ impl Review {
     /// Who wrote the review.
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let loaders = ctx.data::<Loaders>()?;
-        let user = one(&loaders.users, self.0.author_id, "author")
+        let user = loaders
+            .users
+            .one(self.0.author_id, "author")
             .await
             .extend()?;
         Ok(User::new(user))
@@ -48,7 +46,9 @@ impl Review {
     /// The product reviewed; resolves whatever the product's status.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
         let loaders = ctx.data::<Loaders>()?;
-        let product = one(&loaders.products, self.0.product_id, "product")
+        let product = loaders
+            .products
+            .one(self.0.product_id, "product")
             .await
             .extend()?;
         Ok(Product(product))
