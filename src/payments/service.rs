@@ -5,7 +5,8 @@
 use chrono::{SubsecRound, Utc};
 use entity::{orders, payments};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -68,6 +69,23 @@ pub async fn pay(
     )))
 }
 
+/// The payment already made with `key`, if any; CONFLICT when it paid
+/// another order.
+async fn by_key(txn: &impl ConnectionTrait, key: &str, order_id: Uuid) -> Result<Option<Attempt>> {
+    let existing = payments::Entity::find()
+        .filter(payments::Column::IdempotencyKey.eq(key))
+        .one(txn)
+        .await?;
+    match existing {
+        Some(payment) if payment.order_id != order_id => Err(AppError::Conflict {
+            field: Some("input.idempotencyKey".into()),
+            message: "this idempotency key was used for another order".into(),
+        }),
+        Some(payment) => Ok(Some(Attempt::Existing(payment))),
+        None => Ok(None),
+    }
+}
+
 async fn attempt(
     state: &AppState,
     viewer: &Viewer,
@@ -76,18 +94,8 @@ async fn attempt(
     key: &str,
 ) -> Result<Attempt> {
     let txn = db::begin_write(&state.db).await?;
-    let existing = payments::Entity::find()
-        .filter(payments::Column::IdempotencyKey.eq(key))
-        .one(&txn)
-        .await?;
-    if let Some(payment) = existing {
-        if payment.order_id != order_id {
-            return Err(AppError::Conflict {
-                field: Some("input.idempotencyKey".into()),
-                message: "this idempotency key was used for another order".into(),
-            });
-        }
-        return Ok(Attempt::Existing(payment));
+    if let Some(existing) = by_key(&txn, key, order_id).await? {
+        return Ok(existing);
     }
     let order = orders::Entity::find_by_id(order_id)
         .one(&txn)
@@ -99,6 +107,12 @@ async fn attempt(
     }
     let status = OrderStatus::of(&order);
     if status != OrderStatus::Pending {
+        // A twin call with this key may have paid the order since the lookup
+        // above: each statement of a Read Committed transaction sees the
+        // latest commits.
+        if let Some(existing) = by_key(&txn, key, order_id).await? {
+            return Ok(existing);
+        }
         return Err(AppError::Conflict {
             field: None,
             message: format!("a {} order cannot be paid", status.as_str()),
