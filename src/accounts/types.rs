@@ -43,7 +43,7 @@ impl User {
 }
 
 /// A person with an account.
-#[Object]
+#[Object(serial)]
 impl User {
     /// Unique id of the user.
     async fn id(&self) -> ID {

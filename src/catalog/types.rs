@@ -27,7 +27,7 @@ impl From<products::Model> for Product {
 }
 
 /// Something the shop sells.
-#[Object]
+#[Object(serial)]
 impl Product {
     /// Unique id of the product.
     async fn id(&self) -> ID {

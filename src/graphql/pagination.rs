@@ -128,6 +128,7 @@ impl PageInfo {
 #[derive(SimpleObject)]
 #[graphql(
     complex,
+    serial,
     concrete(name = "OrderEdge", params(Order)),
     concrete(name = "ProductEdge", params(Product)),
     concrete(name = "ReviewEdge", params(Review)),

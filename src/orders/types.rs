@@ -48,7 +48,7 @@ impl OrderStatus {
 pub struct Order(pub orders::Model);
 
 /// A customer's order.
-#[Object]
+#[Object(serial)]
 impl Order {
     /// Unique id of the order.
     async fn id(&self) -> ID {
@@ -105,7 +105,7 @@ impl Order {
 pub struct OrderItem(pub order_items::Model);
 
 /// One line of an order.
-#[Object]
+#[Object(serial)]
 impl OrderItem {
     /// Unique id of the line.
     async fn id(&self) -> ID {

@@ -46,7 +46,7 @@ impl PaymentStatus {
 pub struct Payment(pub payments::Model);
 
 /// A payment for an order.
-#[Object]
+#[Object(serial)]
 impl Payment {
     /// Unique id of the payment.
     async fn id(&self) -> ID {

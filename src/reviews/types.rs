@@ -10,7 +10,7 @@ use crate::{accounts::User, catalog::Product, graphql::Loaders};
 pub struct Review(pub reviews::Model);
 
 /// A customer's review of a product.
-#[Object]
+#[Object(serial)]
 impl Review {
     /// Unique id of the review.
     async fn id(&self) -> ID {
