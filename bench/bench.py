@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import socket
 import subprocess
 import sys
@@ -178,11 +179,26 @@ def measure(server, path, body, token, args):
     }
 
 
+def median(results):
+    """Each figure's median over the rounds; errors add up, peak RSS is the highest."""
+    merged = dict(results[0])
+    for key in ("rps", "p50", "p99", "server_cpu", "pg_cpu"):
+        merged[key] = statistics.median(r[key] for r in results)
+    merged["errors"] = sum(r["errors"] for r in results)
+    merged["rss"] = max(r["rss"] for r in results)
+    return merged
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--repeat", type=int, default=3,
+        help="rounds over all scenarios; each figure is the median of its rounds (a shared "
+        "machine's speed drifts by tens of percent from one run to the next)",
+    )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--binary", help="measure this tollgate binary instead of building target/release/tollgate")
@@ -229,14 +245,16 @@ def main():
     ]
     if args.only:
         scenarios = scenarios[:1] + [s for s in scenarios[1:] if s[0].startswith(args.only)]
-    rows = []
-    for name, extra, path, body, auth in scenarios:
-        print(f"measuring {name} ...", flush=True)
-        server = Server(extra)
-        try:
-            rows.append((name, measure(server, path, body, auth, args)))
-        finally:
-            server.stop()
+    rounds = {name: [] for name, *_ in scenarios}
+    for round in range(1, args.repeat + 1):
+        for name, extra, path, body, auth in scenarios:
+            print(f"round {round}/{args.repeat}: measuring {name} ...", flush=True)
+            server = Server(extra)
+            try:
+                rounds[name].append(measure(server, path, body, auth, args))
+            finally:
+                server.stop()
+    rows = [(name, median(results)) for name, results in rounds.items()]
 
     baseline = rows[0][1]["rps"]
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -244,7 +262,8 @@ def main():
     lines = [
         "",
         f"### {date}: {os.cpu_count()} cores, {cpu}, PostgreSQL on the same host, "
-        f"concurrency {args.concurrency}, {args.duration} s after {args.warmup} s warm-up, Q1 body {len(q1_body)} bytes",
+        f"concurrency {args.concurrency}, {args.duration} s after {args.warmup} s warm-up, "
+        f"median of {args.repeat} interleaved rounds, Q1 body {len(q1_body)} bytes",
         "",
         "| scenario | req/s | vs baseline | p50 ms | p99 ms | errors | SQL/req | server CPU ms/req | PostgreSQL CPU ms/req | peak RSS MiB |",
         "|---|---|---|---|---|---|---|---|---|---|",
