@@ -3,9 +3,10 @@
 //! Loaders are built per request and never stored on the schema. They cache
 //! for the request's lifetime, which is what lets list resolvers prime them:
 //! a list resolver looks ahead at its selection, loads each selected relation
-//! for all its rows with one query, and feeds the results in, so nested
-//! resolvers find their values at once instead of racing DataLoader's batch
-//! window (which splits batches under load).
+//! for all its rows with one query, and feeds the results in (rows by id go
+//! to a plain map, see [`ById`]), so nested resolvers find their values at
+//! once instead of racing DataLoader's batch window (which splits batches
+//! under load).
 //!
 //! Object types therefore resolve their fields one after another
 //! (`#[Object(serial)]`): with the relations primed nothing waits, and each

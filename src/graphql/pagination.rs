@@ -107,6 +107,7 @@ pub struct PageInfo {
     /// Positions of the first and last edges; encoded only when selected.
     #[graphql(skip)]
     pub ends: Option<(Cursor, Cursor)>,
+    /// The list and ordering the positions belong to.
     #[graphql(skip)]
     pub tag: &'static str,
 }
