@@ -16,6 +16,30 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// What the API shows of a user: every column but the password hash, so
+/// reads for GraphQL (and the entity cache) never load or hold it.
+#[derive(Clone, Debug, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "Entity")]
+pub struct Profile {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub created_at: DateTimeUtc,
+}
+
+impl From<Model> for Profile {
+    fn from(row: Model) -> Self {
+        Self {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            role: row.role,
+            created_at: row.created_at,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::sessions::Entity")]

@@ -17,13 +17,14 @@ pub struct UserLoader {
 }
 
 impl Loader<Uuid> for UserLoader {
-    type Value = Arc<users::Model>;
+    type Value = Arc<users::Profile>;
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let load = |misses: Vec<Uuid>| {
             users::Entity::find()
                 .filter(users::Column::Id.is_in(misses))
+                .into_partial_model::<users::Profile>()
                 .all(&self.db)
         };
         Ok(self.cache.users_through(keys, load).await?)

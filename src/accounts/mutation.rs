@@ -126,7 +126,7 @@ impl AccountsMutation {
     ) -> async_graphql::Result<User> {
         let state = ctx.data::<AppState>()?;
         let user_id = parse_id(&user_id, "userId").extend()?;
-        Ok(User::new(
+        Ok(User::from_row(
             service::set_role(state, user_id, role).await.extend()?,
         ))
     }

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// Loads what `node` (a `User` selection) needs for `rows` into the request's loaders.
-pub async fn users<R: Borrow<users::Model>>(
+pub async fn users<R: Borrow<users::Profile>>(
     ctx: &Context<'_>,
     node: &Lookahead<'_>,
     rows: &[R],

@@ -41,7 +41,10 @@ impl AccountsQuery {
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
         let state = ctx.data::<AppState>()?;
         let id = parse_id(&id, "id").extend()?;
-        Ok(service::find(&state.db, id).await.extend()?.map(User::new))
+        Ok(service::find(&state.db, id)
+            .await
+            .extend()?
+            .map(User::from_row))
     }
 
     /// Every user, newest first (ADMIN only).
@@ -60,7 +63,7 @@ impl AccountsQuery {
             &page,
             USERS_CURSOR,
             |u| Cursor::from_time(u.created_at, u.id),
-            User::new,
+            User::from_row,
         ))
     }
 }

@@ -20,23 +20,28 @@ use crate::{
 
 /// A person with an account.
 pub struct User {
-    pub row: Arc<users::Model>,
+    pub row: Arc<users::Profile>,
     /// Seen as themselves although the request carries no token for them
     /// (the user who just signed in).
     pub as_self: bool,
 }
 
 impl User {
-    pub fn new(row: impl Into<Arc<users::Model>>) -> Self {
+    pub fn new(row: Arc<users::Profile>) -> Self {
         Self {
-            row: row.into(),
+            row,
             as_self: false,
         }
     }
 
+    /// A full row, read for another purpose; its password hash is dropped.
+    pub fn from_row(row: users::Model) -> Self {
+        Self::new(Arc::new(row.into()))
+    }
+
     pub fn as_self(row: users::Model) -> Self {
         Self {
-            row: Arc::new(row),
+            row: Arc::new(row.into()),
             as_self: true,
         }
     }

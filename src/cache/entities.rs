@@ -27,7 +27,7 @@ impl From<sea_orm::DbErr> for Missing {
 #[derive(Clone)]
 pub struct EntityCache {
     products: Option<Cache<Uuid, Arc<products::Model>>>,
-    users: Option<Cache<Uuid, Arc<users::Model>>>,
+    users: Option<Cache<Uuid, Arc<users::Profile>>>,
 }
 
 fn cache<V: Send + Sync + 'static>(config: &CacheConfig) -> Option<Cache<Uuid, Arc<V>>> {
@@ -117,10 +117,10 @@ impl EntityCache {
         &self,
         ids: &[Uuid],
         load: F,
-    ) -> Result<HashMap<Uuid, Arc<users::Model>>, E>
+    ) -> Result<HashMap<Uuid, Arc<users::Profile>>, E>
     where
         F: FnOnce(Vec<Uuid>) -> Fut,
-        Fut: Future<Output = Result<Vec<users::Model>, E>>,
+        Fut: Future<Output = Result<Vec<users::Profile>, E>>,
     {
         read_through(self.users.as_ref(), ids, load, |u| u.id).await
     }
