@@ -1,5 +1,5 @@
-//! GraphQL types of accounts. The row's password hash has no field here, so
-//! it can never leak.
+//! GraphQL types of accounts. A `User` holds a `users::Profile`, which has no
+//! password hash: reads for the API never load it, so it can never leak.
 
 use std::sync::Arc;
 
