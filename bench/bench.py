@@ -102,7 +102,10 @@ def peak_rss_mib(pid):
 
 
 class Server:
-    def __init__(self, extra_env):
+    """A `tollgate serve` on a free port; `wrapper` runs it under another
+    program (valgrind), which needs `start_seconds` to come up."""
+
+    def __init__(self, extra_env, binary=None, wrapper=(), start_seconds=10):
         self.port = free_port()
         env = dict(os.environ)
         env.update(
@@ -121,19 +124,32 @@ class Server:
             COST_RESTORE_RATE="1000000000",
         )
         env.update(extra_env)
-        self.process = subprocess.Popen([BINARY, "serve"], env=env, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [*wrapper, binary or BINARY, "serve"], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrapper else None,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
-        for _ in range(200):
+        deadline = time.monotonic() + start_seconds
+        while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/healthz", timeout=1)
                 return
             except OSError:
                 time.sleep(0.05)
+        self.stop()
         raise RuntimeError("the server did not start")
 
     def stop(self):
         self.process.terminate()
         self.process.wait()
+
+
+def admin_token(url):
+    """An access token of the admin the seeding step creates."""
+    _, body = post(url + "/graphql", {
+        "query": "mutation { login(input: { email: \"bench-admin@example.com\", password: \"bench admin password\" }) { accessToken } }"
+    })
+    return json.loads(body)["data"]["login"]["accessToken"]
 
 
 def oha(url, body, token, seconds, concurrency):
@@ -227,10 +243,7 @@ def main():
 
     # Q1's response size, for the baseline route.
     probe = Server({"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false"})
-    _, login = post(probe.url + "/graphql", {
-        "query": "mutation { login(input: { email: \"bench-admin@example.com\", password: \"bench admin password\" }) { accessToken } }"
-    })
-    token = json.loads(login)["data"]["login"]["accessToken"]
+    token = admin_token(probe.url)
     _, q1_body = post(probe.url + "/graphql", {"query": Q1}, token)
     probe.stop()
 

@@ -18,12 +18,10 @@ NAME=VALUE pairs are extra server settings, e.g. ENTITY_CACHE=true. With
 import argparse
 import glob
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 import bench
@@ -41,39 +39,23 @@ def main():
         sys.exit("valgrind is missing: apt-get install valgrind")
 
     out = tempfile.mkdtemp(prefix="tollgate-callgrind-")
-    port = bench.free_port()
-    env = dict(
-        os.environ,
-        DATABASE_URL=bench.DATABASE_URL,
-        BIND_ADDR=f"127.0.0.1:{port}",
-        TOLLGATE_ENV="development",
-        JWT_SECRET="bench-secret-bench-secret-bench-secret",
-        RUST_LOG="warn",
-        RATE_LIMIT_RPS="1000000",
-        RATE_LIMIT_BURST="1000000",
-        COST_BUCKET_SIZE="1000000000",
-        COST_RESTORE_RATE="1000000000",
-        ENTITY_CACHE="false",
-        RESPONSE_CACHE="false",
+    settings = {
+        "ENTITY_CACHE": "false",
+        "RESPONSE_CACHE": "false",
         # Everything runs about fifty times slower under valgrind.
-        REQUEST_TIMEOUT_SECS="60",
+        "REQUEST_TIMEOUT_SECS": "60",
+    }
+    settings.update(s.split("=", 1) for s in args.settings)
+    server = bench.Server(
+        settings,
+        binary=args.binary,
+        wrapper=("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.out"),
+        start_seconds=120,
     )
-    env.update(dict(s.split("=", 1) for s in args.settings))
-    server = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.out", args.binary, "serve"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/graphql"
+    pid = str(server.process.pid)
+    url = server.url + "/graphql"
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.2)
-        _, login = bench.post(url, {"query": 'mutation { login(input: { email: "bench-admin@example.com", '
-                                              'password: "bench admin password" }) { accessToken } }'})
-        token = json.loads(login)["data"]["login"]["accessToken"] if args.query == "Q1" else None
+        token = bench.admin_token(server.url) if args.query == "Q1" else None
         query = {"query": getattr(bench, args.query)}
 
         def send():
@@ -86,13 +68,12 @@ def main():
 
         for _ in range(20):
             send()
-        subprocess.run(["callgrind_control", "--zero", str(server.pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "--zero", pid], check=True, capture_output=True)
         for _ in range(args.requests):
             send()
-        subprocess.run(["callgrind_control", "--dump", str(server.pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "--dump", pid], check=True, capture_output=True)
     finally:
-        server.terminate()
-        server.wait()
+        server.stop()
     dump = glob.glob(f"{out}/callgrind.out.1")[0]
     with open(dump) as f:
         total = next(int(line.split()[1]) for line in f if line.startswith(("summary:", "totals:")))

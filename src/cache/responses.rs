@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_graphql::{
     Positioned, Variables,
-    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
 };
 use bytes::Bytes;
 use moka::sync::Cache;
@@ -95,19 +95,9 @@ fn root_fields_are_public(
     set: &Positioned<SelectionSet>,
     depth: usize,
 ) -> bool {
-    depth < MAX_FRAGMENT_DEPTH
-        && set.node.items.iter().all(|item| match &item.node {
-            Selection::Field(field) => PUBLIC_ROOTS.contains(&field.node.name.node.as_str()),
-            Selection::InlineFragment(inline) => {
-                root_fields_are_public(document, &inline.node.selection_set, depth + 1)
-            }
-            Selection::FragmentSpread(spread) => document
-                .fragments
-                .get(&spread.node.fragment_name.node)
-                .is_some_and(|f| {
-                    root_fields_are_public(document, &f.node.selection_set, depth + 1)
-                }),
-        })
+    every_field(document, set, depth, &|field, _| {
+        PUBLIC_ROOTS.contains(&field.node.name.node.as_str())
+    })
 }
 
 fn no_private_field(
@@ -115,19 +105,30 @@ fn no_private_field(
     set: &Positioned<SelectionSet>,
     depth: usize,
 ) -> bool {
+    every_field(document, set, depth, &|field, depth| {
+        !PRIVATE_FIELDS.contains(&field.node.name.node.as_str())
+            && no_private_field(document, &field.node.selection_set, depth + 1)
+    })
+}
+
+/// Whether `ok` holds for every field of `set`, looking through inline
+/// fragments and fragment spreads (to a bounded depth).
+fn every_field(
+    document: &ExecutableDocument,
+    set: &Positioned<SelectionSet>,
+    depth: usize,
+    ok: &dyn Fn(&Positioned<Field>, usize) -> bool,
+) -> bool {
     depth < MAX_FRAGMENT_DEPTH
         && set.node.items.iter().all(|item| match &item.node {
-            Selection::Field(field) => {
-                !PRIVATE_FIELDS.contains(&field.node.name.node.as_str())
-                    && no_private_field(document, &field.node.selection_set, depth + 1)
-            }
+            Selection::Field(field) => ok(field, depth),
             Selection::InlineFragment(inline) => {
-                no_private_field(document, &inline.node.selection_set, depth + 1)
+                every_field(document, &inline.node.selection_set, depth + 1, ok)
             }
             Selection::FragmentSpread(spread) => document
                 .fragments
                 .get(&spread.node.fragment_name.node)
-                .is_some_and(|f| no_private_field(document, &f.node.selection_set, depth + 1)),
+                .is_some_and(|f| every_field(document, &f.node.selection_set, depth + 1, ok)),
         })
 }
 
