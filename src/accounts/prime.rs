@@ -1,5 +1,6 @@
 //! Priming of the connections selected under a list of users (see
-//! `graphql::loaders`): one windowed query per selected connection and page.
+//! `graphql::loaders`): one windowed query per selected connection and page
+//! (aliases of one page share it).
 
 use std::borrow::Borrow;
 
@@ -11,7 +12,7 @@ use crate::{
     graphql::{
         Loaders,
         loaders::prime,
-        prime::{children, page_args, unique},
+        prime::{children, pages, unique},
     },
     orders::{self, loaders::UserOrdersKey},
     reviews::{self, loaders::AuthorReviewsKey},
@@ -28,10 +29,7 @@ pub async fn users<R: Borrow<users::Profile>>(
     }
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids = unique(rows, |u| u.borrow().id);
-    for field in node.field("orders").selection_fields() {
-        let Some(page) = page_args(&field, orders::CURSOR_TAG) else {
-            continue;
-        };
+    for (page, selections) in pages(node, "orders", orders::CURSOR_TAG) {
         let keys: Vec<_> = ids
             .iter()
             .map(|&user_id| UserOrdersKey {
@@ -41,20 +39,19 @@ pub async fn users<R: Borrow<users::Profile>>(
             })
             .collect();
         let rows = children(prime(&loaders.orders_by_user, &keys).await?);
-        let order = Lookahead::from(field).field("edges").field("node");
-        Box::pin(orders::prime::orders(ctx, &order, &rows)).await?;
+        for order in &selections {
+            Box::pin(orders::prime::orders(ctx, order, &rows)).await?;
+        }
     }
-    for field in node.field("reviews").selection_fields() {
-        let Some(page) = page_args(&field, reviews::AUTHOR_CURSOR_TAG) else {
-            continue;
-        };
+    for (page, selections) in pages(node, "reviews", reviews::AUTHOR_CURSOR_TAG) {
         let keys: Vec<_> = ids
             .iter()
             .map(|&author_id| AuthorReviewsKey { author_id, page })
             .collect();
         let rows = children(prime(&loaders.reviews_by_author, &keys).await?);
-        let review = Lookahead::from(field).field("edges").field("node");
-        Box::pin(reviews::prime::reviews(ctx, &review, &rows)).await?;
+        for review in &selections {
+            Box::pin(reviews::prime::reviews(ctx, review, &rows)).await?;
+        }
     }
     Ok(())
 }

@@ -2,10 +2,7 @@
 //! `graphql::loaders`): one query per selected relation and page shape,
 //! whatever the number of products.
 
-use std::{
-    borrow::Borrow,
-    collections::{HashMap, hash_map::Entry},
-};
+use std::borrow::Borrow;
 
 use async_graphql::{Context, Lookahead};
 use entity::products;
@@ -15,8 +12,7 @@ use crate::{
     graphql::{
         Loaders,
         loaders::prime,
-        pagination::PageArgs,
-        prime::{children, page_args, unique},
+        prime::{children, pages, unique},
     },
     reviews::{self, loaders::ProductReviewsKey},
 };
@@ -35,21 +31,15 @@ pub async fn products<R: Borrow<products::Model>>(
     if node.field("averageRating").exists() {
         prime(&loaders.ratings, &ids).await?;
     }
-    // Aliases of `reviews` with the same page share one query.
-    let mut loaded: HashMap<PageArgs, Vec<entity::reviews::Model>> = HashMap::new();
-    for field in node.field("reviews").selection_fields() {
-        let Some(page) = page_args(&field, reviews::CURSOR_TAG) else {
-            continue;
-        };
-        if let Entry::Vacant(slot) = loaded.entry(page) {
-            let keys: Vec<_> = ids
-                .iter()
-                .map(|&product_id| ProductReviewsKey { product_id, page })
-                .collect();
-            slot.insert(children(prime(&loaders.reviews_by_product, &keys).await?));
+    for (page, selections) in pages(node, "reviews", reviews::CURSOR_TAG) {
+        let keys: Vec<_> = ids
+            .iter()
+            .map(|&product_id| ProductReviewsKey { product_id, page })
+            .collect();
+        let rows = children(prime(&loaders.reviews_by_product, &keys).await?);
+        for review in &selections {
+            reviews::prime::reviews(ctx, review, &rows).await?;
         }
-        let review = Lookahead::from(field).field("edges").field("node");
-        reviews::prime::reviews(ctx, &review, &loaded[&page]).await?;
     }
     Ok(())
 }

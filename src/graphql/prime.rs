@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use async_graphql::SelectionField;
+use async_graphql::{Lookahead, SelectionField};
 use uuid::Uuid;
 
 use super::pagination::PageArgs;
@@ -13,9 +13,31 @@ pub fn unique<R>(rows: &[R], key: impl Fn(&R) -> Uuid) -> Vec<Uuid> {
     rows.iter().map(key).filter(|id| seen.insert(*id)).collect()
 }
 
+/// The pages of connection `name` selected under `node`, each with the node
+/// selections of the aliases that ask for it, so that aliases of one page
+/// share one load. Invalid paging is left for the field's resolver to report.
+pub fn pages<'a>(
+    node: &Lookahead<'a>,
+    name: &str,
+    tag: &str,
+) -> Vec<(PageArgs, Vec<Lookahead<'a>>)> {
+    let mut pages: Vec<(PageArgs, Vec<Lookahead<'a>>)> = Vec::new();
+    for field in node.field(name).selection_fields() {
+        let Some(page) = page_args(&field, tag) else {
+            continue;
+        };
+        let item = Lookahead::from(field).field("edges").field("node");
+        match pages.iter_mut().find(|(seen, _)| *seen == page) {
+            Some((_, items)) => items.push(item),
+            None => pages.push((page, vec![item])),
+        }
+    }
+    pages
+}
+
 /// The paging arguments of a selected connection field, when they are valid;
 /// invalid ones are left for the field's resolver to report.
-pub fn page_args(field: &SelectionField<'_>, tag: &str) -> Option<PageArgs> {
+fn page_args(field: &SelectionField<'_>, tag: &str) -> Option<PageArgs> {
     let arguments = field.arguments().ok()?;
     let mut first = None;
     let mut after = None;

@@ -152,3 +152,39 @@ async fn orders_with_customer_items_products_and_payments_cost_five_statements_a
         assert_eq!(response.statements(), ORDER_STATEMENTS);
     }
 }
+
+#[tokio::test]
+async fn aliases_asking_for_the_same_page_of_a_customers_orders_share_one_statement() {
+    let app = TestApp::seeded_uncached().await;
+    let admin = app
+        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
+        .await;
+    let query = r#"{ orders(first: 10) { edges { node { customer {
+        recent: orders(first: 3) { edges { node { id } } }
+        again: orders(first: 3) { edges { node { id status } } }
+        more: orders(first: 4) { edges { node { id } } }
+    } } } } }"#;
+    let response = app
+        .graphql_as(Some(&admin.access_token), query, json!({}))
+        .await;
+    let body = response.json();
+    assert!(body.get("errors").is_none(), "{body}");
+    let ids = |customer: &Value, alias: &str| -> Vec<Value> {
+        customer[alias]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].clone())
+            .collect()
+    };
+    for order in body["data"]["orders"]["edges"].as_array().unwrap() {
+        let customer = &order["node"]["customer"];
+        let recent = ids(customer, "recent");
+        assert!(!recent.is_empty(), "a customer has at least this order");
+        assert_eq!(recent, ids(customer, "again"));
+        assert_eq!(recent[..], ids(customer, "more")[..recent.len()]);
+    }
+    // orders, customers, then one windowed query per distinct page (3 and
+    // 4) of the customers' orders, not one per alias.
+    assert_eq!(response.statements(), 4);
+}
