@@ -6,8 +6,11 @@
 pub mod order_items;
 pub mod orders;
 pub mod payments;
+mod positional;
 pub mod prelude;
 pub mod products;
 pub mod reviews;
 pub mod sessions;
 pub mod users;
+
+pub use positional::{ByPosition, Positional};

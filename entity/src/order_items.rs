@@ -44,3 +44,5 @@ impl Related<super::products::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::positional!(Model { id, order_id, product_id, quantity, unit_price_cents }, columns: Entity);

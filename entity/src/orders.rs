@@ -48,3 +48,5 @@ impl Related<super::payments::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::positional!(Model { id, user_id, status, total_cents, currency, created_at, updated_at }, columns: Entity);

@@ -32,3 +32,5 @@ impl Related<super::orders::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::positional!(Model { id, order_id, amount_cents, status, idempotency_key, created_at }, columns: Entity);

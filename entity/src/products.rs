@@ -41,3 +41,5 @@ impl Related<super::reviews::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::positional!(Model { id, sku, name, description, price_cents, currency, stock, active, created_at, updated_at }, columns: Entity);

@@ -43,3 +43,5 @@ impl Related<super::users::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::positional!(Model { id, product_id, author_id, rating, body, created_at }, columns: Entity);

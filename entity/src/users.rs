@@ -69,3 +69,32 @@ impl Related<super::reviews::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+crate::positional!(Profile {
+    id,
+    email,
+    display_name,
+    role,
+    created_at
+});
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DbBackend, PartialModelTrait, QuerySelect, QueryTrait};
+
+    use super::*;
+
+    #[test]
+    fn a_profile_selects_its_fields_in_order() {
+        let select = Profile::select_cols(Entity::find().select_only());
+        let sql = select.build(DbBackend::Postgres).to_string();
+        assert_eq!(
+            sql,
+            concat!(
+                r#"SELECT "users"."id" AS "id", "users"."email" AS "email", "#,
+                r#""users"."display_name" AS "display_name", "users"."role" AS "role", "#,
+                r#""users"."created_at" AS "created_at" FROM "users""#
+            )
+        );
+    }
+}

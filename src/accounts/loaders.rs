@@ -7,7 +7,7 @@ use entity::users;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::cache::EntityCache;
+use crate::{cache::EntityCache, db};
 
 /// Users by id, read through the entity cache: one `IN` query per batch
 /// for the misses.
@@ -22,10 +22,10 @@ impl Loader<Uuid> for UserLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let load = |misses: Vec<Uuid>| {
-            users::Entity::find()
-                .filter(users::Column::Id.is_in(misses))
-                .into_partial_model::<users::Profile>()
-                .all(&self.db)
+            db::partial_rows::<users::Profile, _>(
+                users::Entity::find().filter(users::Column::Id.is_in(misses)),
+                &self.db,
+            )
         };
         Ok(self.cache.users_through(keys, load).await?)
     }

@@ -7,7 +7,7 @@ use entity::products;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::{cache::EntityCache, reviews::service::average_ratings};
+use crate::{cache::EntityCache, db, reviews::service::average_ratings};
 
 /// Products by id, whatever their status (relations always resolve), read
 /// through the entity cache: only the misses are queried.
@@ -22,9 +22,10 @@ impl Loader<Uuid> for ProductLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let load = |misses: Vec<Uuid>| {
-            products::Entity::find()
-                .filter(products::Column::Id.is_in(misses))
-                .all(&self.db)
+            db::rows(
+                products::Entity::find().filter(products::Column::Id.is_in(misses)),
+                &self.db,
+            )
         };
         Ok(self.cache.products_through(keys, load).await?)
     }

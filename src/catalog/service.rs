@@ -14,7 +14,7 @@ use super::{ProductFilter, ProductOrder};
 use crate::{
     auth::Viewer,
     cache::EntityCache,
-    db::keyset,
+    db::{self, keyset},
     error::{AppError, Result},
     graphql::pagination::{Cursor, PageArgs},
 };
@@ -103,7 +103,7 @@ pub async fn list(
             .order_by(C::PriceCents, Order::Desc)
             .order_by(C::Id, Order::Desc),
     };
-    Ok(query.limit(page.fetch_limit()).all(db).await?)
+    Ok(db::rows(query.limit(page.fetch_limit()), db).await?)
 }
 
 /// Case-insensitive substring match on name or sku, with `%`, `_` and `\`

@@ -1,5 +1,6 @@
 //! Database access: connecting with sensible pool settings on SQLite and
-//! PostgreSQL, migrations, and counting SQL statements per request.
+//! PostgreSQL, migrations, counting SQL statements per request, and reading
+//! the rows of the lists the API serves by column position.
 
 pub mod keyset;
 mod statements;
@@ -8,10 +9,12 @@ pub mod window;
 use std::time::Duration;
 
 use anyhow::Context;
+use entity::{ByPosition, Positional};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PartialModelTrait, QuerySelect, Select, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::config::Config;
@@ -51,6 +54,32 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .context("DATABASE_URL: cannot connect to the database")?;
     db.set_metric_callback(|_| statements::record());
     Ok(db)
+}
+
+/// The rows of `select`, decoded by position rather than by column name
+/// (see `entity::Positional`): what every list and loader of the API reads
+/// with.
+pub async fn rows<E>(select: Select<E>, db: &impl ConnectionTrait) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: Positional,
+{
+    let rows = select.into_model::<ByPosition<E::Model>>().all(db).await?;
+    Ok(rows.into_iter().map(|row| row.0).collect())
+}
+
+/// The rows of `select` as the partial model `M`, decoded by position.
+pub async fn partial_rows<M, E>(
+    select: Select<E>,
+    db: &impl ConnectionTrait,
+) -> Result<Vec<M>, DbErr>
+where
+    E: EntityTrait,
+    M: PartialModelTrait + Positional,
+{
+    let select = M::select_cols(select.select_only());
+    let rows = select.into_model::<ByPosition<M>>().all(db).await?;
+    Ok(rows.into_iter().map(|row| row.0).collect())
 }
 
 /// Applies pending migrations; a no-op when the schema is current.

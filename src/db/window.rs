@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
+use entity::{ByPosition, Positional};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Order,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement},
 };
 use uuid::Uuid;
@@ -25,20 +26,21 @@ pub struct Relation<E: EntityTrait> {
 impl<E: EntityTrait> Relation<E> {
     /// A page (plus one row) of each parent's children, newest first, keyed by
     /// parent; `filter` narrows the children (it applies before paging).
-    pub async fn pages<M>(
+    /// The rows decode by position: the entity's columns, then `rn`.
+    pub async fn pages(
         &self,
         db: &impl ConnectionTrait,
         parents: &[Uuid],
         page: &PageArgs,
         filter: Option<Condition>,
-        parent_of: impl Fn(&M) -> Uuid,
-    ) -> Result<HashMap<Uuid, Vec<M>>, DbErr>
+        parent_of: impl Fn(&E::Model) -> Uuid,
+    ) -> Result<HashMap<Uuid, Vec<E::Model>>, DbErr>
     where
-        M: FromQueryResult,
+        E::Model: Positional,
     {
         let mut inner = Query::select();
         inner
-            .column(Asterisk)
+            .columns(E::Column::iter())
             .expr_window_as(
                 Expr::cust("ROW_NUMBER()"),
                 WindowStatement::partition_by(self.parent)
@@ -65,9 +67,11 @@ impl<E: EntityTrait> Relation<E> {
             .order_by((ranked, self.id), Order::Desc)
             .to_owned();
         let statement = db.get_database_backend().build(&outer);
-        let rows = M::find_by_statement(statement).all(db).await?;
-        let mut pages: HashMap<Uuid, Vec<M>> = HashMap::new();
-        for row in rows {
+        let rows = ByPosition::<E::Model>::find_by_statement(statement)
+            .all(db)
+            .await?;
+        let mut pages: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        for ByPosition(row) in rows {
             pages.entry(parent_of(&row)).or_default().push(row);
         }
         Ok(pages)

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use uuid::Uuid;
 
 use super::{OrderStatus, service};
-use crate::db::keyset::group_by_parent;
+use crate::db::{self, keyset::group_by_parent};
 use crate::graphql::pagination::PageArgs;
 
 /// Orders by id.
@@ -19,10 +19,8 @@ impl Loader<Uuid> for OrderLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = orders::Entity::find()
-            .filter(orders::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
+        let query = orders::Entity::find().filter(orders::Column::Id.is_in(keys.iter().copied()));
+        let rows = db::rows(query, &self.0).await?;
         Ok(rows.into_iter().map(|o| (o.id, o)).collect())
     }
 }
@@ -35,11 +33,10 @@ impl Loader<Uuid> for OrderItemsLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = order_items::Entity::find()
+        let query = order_items::Entity::find()
             .filter(order_items::Column::OrderId.is_in(keys.iter().copied()))
-            .order_by_asc(order_items::Column::Id)
-            .all(&self.0)
-            .await?;
+            .order_by_asc(order_items::Column::Id);
+        let rows = db::rows(query, &self.0).await?;
         Ok(group_by_parent(keys, rows, |item| item.order_id))
     }
 }

@@ -313,7 +313,7 @@ pub async fn list(
         query = query.filter(C::Status.eq(status.as_str()));
     }
     let query = keyset::newest_first(query, C::CreatedAt, C::Id, page)?;
-    Ok(query.all(db).await?)
+    Ok(db::rows(query, db).await?)
 }
 
 /// A page of orders (newest first) for each user, in one statement.

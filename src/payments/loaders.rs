@@ -7,7 +7,7 @@ use entity::payments;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::db::keyset::group_by_parent;
+use crate::db::{self, keyset::group_by_parent};
 
 /// An order's payments, oldest first; every requested order gets an entry.
 pub struct PaymentsByOrderLoader(pub DatabaseConnection);
@@ -17,12 +17,11 @@ impl Loader<Uuid> for PaymentsByOrderLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = payments::Entity::find()
+        let query = payments::Entity::find()
             .filter(payments::Column::OrderId.is_in(keys.iter().copied()))
             .order_by_asc(payments::Column::CreatedAt)
-            .order_by_asc(payments::Column::Id)
-            .all(&self.0)
-            .await?;
+            .order_by_asc(payments::Column::Id);
+        let rows = db::rows(query, &self.0).await?;
         Ok(group_by_parent(keys, rows, |payment| payment.order_id))
     }
 }
