@@ -52,7 +52,7 @@ pub struct Loaders {
     /// Orders by id.
     pub orders: Cached<OrderLoader>,
     /// An order's lines.
-    pub order_items: Cached<OrderItemsLoader>,
+    pub order_items: ById<OrderItemsLoader>,
     /// An order's payments.
     pub order_payments: Cached<PaymentsByOrderLoader>,
     /// A page of a user's orders.
@@ -84,7 +84,7 @@ impl Loaders {
                 counter,
             )),
             orders: cached(OrderLoader(db.clone()), counter),
-            order_items: cached(OrderItemsLoader(db.clone()), counter),
+            order_items: ById::new(cached(OrderItemsLoader(db.clone()), counter)),
             order_payments: cached(PaymentsByOrderLoader(db.clone()), counter),
             orders_by_user: cached(OrdersByUserLoader(db.clone()), counter),
         }
@@ -106,7 +106,7 @@ impl Loaders {
         loaders.reviews_by_product.enable_all_cache(false);
         loaders.reviews_by_author.enable_all_cache(false);
         loaders.orders.enable_all_cache(false);
-        loaders.order_items.enable_all_cache(false);
+        loaders.order_items.forgetful();
         loaders.order_payments.enable_all_cache(false);
         loaders.orders_by_user.enable_all_cache(false);
         loaders
@@ -167,8 +167,9 @@ where
     Ok(values)
 }
 
-/// Rows loaded by id, for one request: the DataLoader for whatever arrives
-/// unannounced, and a plain map of the rows a list resolver primed. Most
+/// Rows loaded by id (or a parent's rows, by the parent's id), for one
+/// request: the DataLoader for whatever arrives unannounced, and a plain map
+/// of the rows a list resolver primed. Most
 /// relations of a list are primed, and a map lookup costs a fraction of a
 /// DataLoader round (locks, a batch map and a copy of the key per call).
 pub struct ById<L: Loader<Uuid>> {

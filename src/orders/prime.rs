@@ -30,7 +30,7 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
     }
     let items = node.field("items");
     if items.exists() {
-        let items_of = children(prime(&loaders.order_items, &ids).await?);
+        let items_of = children(loaders.order_items.prime(&ids).await?);
         let product = items.field("product");
         if product.exists() {
             let products = loaders

@@ -89,8 +89,12 @@ impl Order {
     /// The order's lines.
     async fn items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrderItem>> {
         let loaders = ctx.data::<Loaders>()?;
-        let items = many(&loaders.order_items, self.0.id).await.extend()?;
-        Ok(items.into_iter().map(OrderItem).collect())
+        let items = loaders.order_items.find(self.0.id).await.extend()?;
+        Ok(items
+            .unwrap_or_default()
+            .into_iter()
+            .map(OrderItem)
+            .collect())
     }
 
     /// Payments made for the order, oldest first.
