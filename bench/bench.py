@@ -116,7 +116,28 @@ def peak_rss_mib(pid):
     return 0.0
 
 
-class Server:
+class Served:
+    """A process serving HTTP on `self.url`."""
+
+    def wait_until_up(self, probe, seconds, name):
+        """Returns once `probe()` gets an answer; stops the process and
+        raises if none comes within `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                probe()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{name} did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+class Server(Served):
     """A `tollgate serve` on a free port; `wrapper` runs it under another
     program (valgrind), which needs `start_seconds` to come up."""
 
@@ -144,26 +165,16 @@ class Server:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrapper else None,
         )
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + start_seconds
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("the server did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
+        self.wait_until_up(
+            lambda: urllib.request.urlopen(self.url + "/healthz", timeout=1), start_seconds, "the server"
+        )
 
 
-class PostGraphile:
+class PostGraphile(Served):
     """PostGraphile v5 (amber preset) over the benchmark database, on the
     Node.js 22 its package pins (it needs 22 or later)."""
 
-    def __init__(self, _extra_env=None):
+    def __init__(self):
         home = os.path.join(PEERS, "postgraphile")
         if not os.path.isdir(os.path.join(home, "node_modules")):
             subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=home, check=True)
@@ -177,19 +188,7 @@ class PostGraphile:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                post(self.url + "/graphql", {"query": "{ __typename }"})
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("PostGraphile did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait()
+        self.wait_until_up(lambda: post(self.url + "/graphql", {"query": "{ __typename }"}), 30, "PostGraphile")
 
 
 def admin_token(url):

@@ -169,9 +169,9 @@ where
 
 /// Rows loaded by id (or a parent's rows, by the parent's id), for one
 /// request: the DataLoader for whatever arrives unannounced, and a plain map
-/// of the rows a list resolver primed. Most
-/// relations of a list are primed, and a map lookup costs a fraction of a
-/// DataLoader round (locks, a batch map and a copy of the key per call).
+/// of the rows a list resolver primed. Most relations of a list are primed,
+/// and a map lookup costs a fraction of a DataLoader round (locks, a batch
+/// map and a copy of the key per call).
 pub struct ById<L: Loader<Uuid>> {
     loader: Cached<L>,
     primed: RwLock<HashMap<Uuid, L::Value>>,
@@ -206,7 +206,8 @@ where
             .cloned();
         match primed {
             Some(row) => Ok(Some(row)),
-            // Boxed, as in `one`.
+            // Boxed: DataLoader's future is large, and every field future
+            // that held it inline would be moved around by the executor.
             None => Ok(Box::pin(self.loader.load_one(id)).await?),
         }
     }
@@ -216,7 +217,7 @@ where
         self.find(id).await?.ok_or(AppError::NotFound(what))
     }
 
-    /// Loads `ids` with one query and keeps them for `one`.
+    /// Loads `ids` with one query and keeps them for `find` and `one`.
     pub async fn prime(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, L::Value>, AppError> {
         let rows = self.loader.loader().load(ids).await?;
         if self.remember {
