@@ -8,9 +8,10 @@ Needs: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and `oha`
 (`cargo install oha --locked`). Appends a table to bench/README.md unless
 --no-write.
 
-With --peers, PostGraphile v5 (bench/peers/postgraphile, installed with npm
-on first use) serves the same database and answers Q1's equivalent in the
-same run, as a reference row.
+With --peers, two reference rows answer Q1 in the same run: PostGraphile v5
+(bench/peers/postgraphile, installed with npm on first use) over the same
+database, and the async-graphql floor (bench/floor): the same object types
+answering from rows held in memory, with no SQL, no auth and no limits.
 
 Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
                               [--skip-seed] [--only PREFIX] [--no-write] [--binary PATH]
@@ -31,7 +32,9 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "tollgate")
+RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release")
+BINARY = os.path.join(RELEASE, "tollgate")
+FLOOR_BINARY = os.path.join(RELEASE, "q1-floor")
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/test")
 DATABASE = "tollgate_bench"
 # Loopback: no TLS to PostgreSQL (it costs ~5% of the server CPU per request).
@@ -170,6 +173,23 @@ class Server(Served):
         )
 
 
+class Floor(Served):
+    """bench/floor: async-graphql answering Q1 from the benchmark database's
+    rows, loaded once at start-up."""
+
+    def __init__(self, binary=None, wrapper=(), start_seconds=10):
+        self.port = free_port()
+        env = dict(os.environ, DATABASE_URL=DATABASE_URL, BIND_ADDR=f"127.0.0.1:{self.port}")
+        self.process = subprocess.Popen(
+            [*wrapper, binary or FLOOR_BINARY], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrapper else None,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.wait_until_up(
+            lambda: urllib.request.urlopen(self.url + "/healthz", timeout=1), start_seconds, "the floor"
+        )
+
+
 class PostGraphile(Served):
     """PostGraphile v5 (amber preset) over the benchmark database, on the
     Node.js 22 its package pins (it needs 22 or later)."""
@@ -266,12 +286,14 @@ def main():
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--binary", help="measure this tollgate binary instead of building target/release/tollgate")
     parser.add_argument(
-        "--only", metavar="PREFIX",
-        help="run the baseline and the scenarios whose name starts with PREFIX (e.g. 'Q1, caches off')",
+        "--only", metavar="PREFIX", action="append",
+        help="run the baseline and the scenarios whose name starts with PREFIX (e.g. 'Q1, caches off'); "
+        "may be given more than once",
     )
     parser.add_argument(
         "--peers", action="store_true",
-        help="also measure PostGraphile v5 answering Q1's equivalent on the same database",
+        help="also measure PostGraphile v5 answering Q1's equivalent on the same database, and "
+        "the async-graphql floor answering Q1 from memory (bench/floor)",
     )
     args = parser.parse_args()
     if not shutil.which("oha"):
@@ -282,7 +304,7 @@ def main():
         BINARY = os.path.abspath(args.binary)
     else:
         print("building the release binary ...", flush=True)
-        run(["cargo", "build", "--release", "--quiet"], env=dict(os.environ))
+        run(["cargo", "build", "--release", "--quiet", "-p", "tollgate", "-p", "tollgate-floor"], env=dict(os.environ))
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
     if not args.skip_seed:
         print(f"seeding {DATABASE} with the large dataset ...", flush=True)
@@ -297,6 +319,12 @@ def main():
     token = admin_token(probe.url)
     _, q1_body = post(probe.url + "/graphql", {"query": Q1}, token)
     probe.stop()
+    if args.peers:
+        floor = Floor()
+        _, floor_body = post(floor.url + "/graphql", {"query": Q1})
+        floor.stop()
+        if json.loads(floor_body)["data"] != json.loads(q1_body)["data"]:
+            sys.exit("the floor's answer to Q1 differs from Tollgate's")
 
     scenarios = [
         ("baseline (fixed body of Q1's size)", {"BENCH_BASELINE_BYTES": str(len(q1_body))}, "/bench/baseline", {"query": "{ __typename }"}, None),
@@ -308,14 +336,15 @@ def main():
         ("Q2, response cache", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "true"}, "/graphql", {"query": Q2}, None),
     ]
     if args.peers:
-        scenarios.append(("PostGraphile v5, Q1's equivalent", None, "/graphql", {"query": Q1_POSTGRAPHILE}, None))
+        scenarios.append(("async-graphql floor: Q1 from memory", Floor, "/graphql", {"query": Q1}, None))
+        scenarios.append(("PostGraphile v5, Q1's equivalent", PostGraphile, "/graphql", {"query": Q1_POSTGRAPHILE}, None))
     if args.only:
-        scenarios = scenarios[:1] + [s for s in scenarios[1:] if s[0].startswith(args.only)]
+        scenarios = scenarios[:1] + [s for s in scenarios[1:] if s[0].startswith(tuple(args.only))]
     rounds = {name: [] for name, *_ in scenarios}
     for round in range(1, args.repeat + 1):
         for name, extra, path, body, auth in scenarios:
             print(f"round {round}/{args.repeat}: measuring {name} ...", flush=True)
-            server = PostGraphile() if extra is None else Server(extra)
+            server = extra() if callable(extra) else Server(extra)
             try:
                 rounds[name].append(measure(server, path, body, auth, args))
             finally:

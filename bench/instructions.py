@@ -8,11 +8,13 @@ ones are counted (the server's user-space work, not the kernel's).
 Needs the `tollgate_bench` database that bench.py seeds, and valgrind.
 
 Usage: python3 bench/instructions.py [--binary PATH] [--requests 30] [--query Q1|Q2]
-                                     [--profile-out FILE] [NAME=VALUE ...]
+                                     [--profile-out FILE] [--floor] [NAME=VALUE ...]
 
 NAME=VALUE pairs are extra server settings, e.g. ENTITY_CACHE=true. With
 --profile-out the callgrind profile is kept for callgrind_annotate (build with
-`cargo build --profile profiling` for source lines).
+`cargo build --profile profiling` for source lines). With --floor it counts
+bench/floor's instructions per Q1 instead: async-graphql answering Q1 from
+memory.
 """
 
 import argparse
@@ -29,10 +31,11 @@ import bench
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", default=bench.BINARY)
+    parser.add_argument("--binary")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--query", choices=["Q1", "Q2"], default="Q1")
     parser.add_argument("--profile-out")
+    parser.add_argument("--floor", action="store_true", help="count bench/floor instead of Tollgate")
     parser.add_argument("settings", nargs="*", metavar="NAME=VALUE")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
@@ -46,16 +49,16 @@ def main():
         "REQUEST_TIMEOUT_SECS": "60",
     }
     settings.update(s.split("=", 1) for s in args.settings)
-    server = bench.Server(
-        settings,
-        binary=args.binary,
-        wrapper=("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.out"),
-        start_seconds=120,
-    )
+    wrapper = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.out")
+    if args.floor:
+        args.query = "Q1"
+        server = bench.Floor(binary=args.binary, wrapper=wrapper, start_seconds=120)
+    else:
+        server = bench.Server(settings, binary=args.binary, wrapper=wrapper, start_seconds=120)
     pid = str(server.process.pid)
     url = server.url + "/graphql"
     try:
-        token = bench.admin_token(server.url) if args.query == "Q1" else None
+        token = bench.admin_token(server.url) if args.query == "Q1" and not args.floor else None
         query = {"query": getattr(bench, args.query)}
 
         def send():
@@ -77,8 +80,9 @@ def main():
     dump = glob.glob(f"{out}/callgrind.out.1")[0]
     with open(dump) as f:
         total = next(int(line.split()[1]) for line in f if line.startswith(("summary:", "totals:")))
+    what = "the floor" if args.floor else " ".join(args.settings) or "caches off"
     print(f"{args.query}: {total / args.requests / 1e6:.2f} M instructions per request "
-          f"({args.requests} requests, {' '.join(args.settings) or 'caches off'})")
+          f"({args.requests} requests, {what})")
     if args.profile_out:
         shutil.copy(dump, args.profile_out)
     shutil.rmtree(out)
