@@ -13,4 +13,4 @@ pub mod reviews;
 pub mod sessions;
 pub mod users;
 
-pub use positional::{ByPosition, Positional};
+pub use positional::{ByPosition, Field, Positional};

@@ -125,6 +125,11 @@ impl EntityCache {
         read_through(self.users.as_ref(), ids, load, |u| u.id).await
     }
 
+    /// Whether products are cached (else every read goes to the database).
+    pub fn holds_products(&self) -> bool {
+        self.products.is_some()
+    }
+
     pub fn new(config: &CacheConfig) -> Self {
         Self {
             products: cache(config),

@@ -64,7 +64,17 @@ where
     E: EntityTrait,
     E::Model: Positional,
 {
-    let rows = select.into_model::<ByPosition<E::Model>>().all(db).await?;
+    rows_as(select, db).await
+}
+
+/// The rows of `select` as `M`, whose values are its select list in order:
+/// a join's two models, say.
+pub async fn rows_as<M, E>(select: Select<E>, db: &impl ConnectionTrait) -> Result<Vec<M>, DbErr>
+where
+    E: EntityTrait,
+    M: Positional,
+{
+    let rows = select.into_model::<ByPosition<M>>().all(db).await?;
     Ok(rows.into_iter().map(|row| row.0).collect())
 }
 

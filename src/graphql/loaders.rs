@@ -220,10 +220,15 @@ where
     /// Loads `ids` with one query and keeps them for `find` and `one`.
     pub async fn prime(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, L::Value>, AppError> {
         let rows = self.loader.loader().load(ids).await?;
+        self.put(rows.iter().map(|(id, row)| (*id, row.clone())));
+        Ok(rows)
+    }
+
+    /// Keeps rows another statement loaded (a join) for `find` and `one`.
+    pub fn put(&self, rows: impl IntoIterator<Item = (Uuid, L::Value)>) {
         if self.remember {
             let mut primed = self.primed.write().unwrap_or_else(PoisonError::into_inner);
-            primed.extend(rows.iter().map(|(id, row)| (*id, row.clone())));
+            primed.extend(rows);
         }
-        Ok(rows)
     }
 }

@@ -3,8 +3,11 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
-use entity::{order_items, orders};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use entity::{order_items, orders, products};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 use super::{OrderStatus, service};
@@ -39,6 +42,31 @@ impl Loader<Uuid> for OrderItemsLoader {
         let rows = db::rows(query, &self.0).await?;
         Ok(group_by_parent(keys, rows, |item| item.order_id))
     }
+}
+
+/// The lines of `order_ids` (every order gets an entry) and the distinct
+/// products they order, in one statement: how a list of orders primes its
+/// lines' products when products do not come from the entity cache.
+pub async fn lines_with_products(
+    db: &DatabaseConnection,
+    order_ids: &[Uuid],
+) -> Result<(HashMap<Uuid, Vec<order_items::Model>>, Vec<products::Model>), DbErr> {
+    let query = order_items::Entity::find()
+        .inner_join(products::Entity)
+        .columns(products::Column::iter())
+        .filter(order_items::Column::OrderId.is_in(order_ids.iter().copied()))
+        .order_by_asc(order_items::Column::Id);
+    let rows: Vec<(order_items::Model, products::Model)> = db::rows_as(query, db).await?;
+    let mut lines = Vec::with_capacity(rows.len());
+    let mut products = HashMap::new();
+    for (line, product) in rows {
+        lines.push(line);
+        products.entry(product.id).or_insert(product);
+    }
+    Ok((
+        group_by_parent(order_ids, lines, |line| line.order_id),
+        products.into_values().collect(),
+    ))
 }
 
 /// One page of one user's orders.

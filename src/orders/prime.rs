@@ -1,12 +1,18 @@
 //! Priming of the relations selected under a list of orders (see
 //! `graphql::loaders`): one query per selected relation, whatever the number
-//! of orders.
+//! of orders. Lines and their products share one query (a join) unless
+//! products come from the entity cache.
+
+use std::sync::Arc;
 
 use async_graphql::{Context, Lookahead};
 use entity::orders;
 
+use super::loaders::lines_with_products;
 use crate::{
-    accounts, catalog,
+    accounts,
+    app::AppState,
+    catalog,
     error::Result,
     graphql::{
         Loaders,
@@ -20,7 +26,10 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
     if rows.is_empty() {
         return Ok(());
     }
-    let loaders = ctx.data_unchecked::<Loaders>();
+    let (state, loaders) = (
+        ctx.data_unchecked::<AppState>(),
+        ctx.data_unchecked::<Loaders>(),
+    );
     let ids = unique(rows, |o| o.id);
     let customer = node.field("customer");
     if customer.exists() {
@@ -29,9 +38,18 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
         Box::pin(accounts::prime::users(ctx, &customer, &users)).await?;
     }
     let items = node.field("items");
-    if items.exists() {
+    let product = items.field("product");
+    if product.exists() && !state.caches.entities.holds_products() {
+        // Without the entity cache, the lines come with their products.
+        let (lines, products) = lines_with_products(&state.db, &ids).await?;
+        loaders.order_items.put(lines);
+        let products: Vec<_> = products.into_iter().map(Arc::new).collect();
+        loaders
+            .products
+            .put(products.iter().map(|p| (p.id, p.clone())));
+        Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
+    } else if items.exists() {
         let items_of = children(loaders.order_items.prime(&ids).await?);
-        let product = items.field("product");
         if product.exists() {
             let products = loaders
                 .products
