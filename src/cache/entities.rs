@@ -130,6 +130,11 @@ impl EntityCache {
         self.products.is_some()
     }
 
+    /// Whether users are cached (else every read goes to the database).
+    pub fn holds_users(&self) -> bool {
+        self.users.is_some()
+    }
+
     pub fn new(config: &CacheConfig) -> Self {
         Self {
             products: cache(config),

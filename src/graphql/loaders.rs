@@ -217,10 +217,25 @@ where
         self.find(id).await?.ok_or(AppError::NotFound(what))
     }
 
-    /// Loads `ids` with one query and keeps them for `find` and `one`.
+    /// The rows of `ids`: those not held yet are loaded with one query and
+    /// kept for `find` and `one`.
     pub async fn prime(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, L::Value>, AppError> {
-        let rows = self.loader.loader().load(ids).await?;
-        self.put(rows.iter().map(|(id, row)| (*id, row.clone())));
+        let mut rows = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        {
+            let held = self.primed.read().unwrap_or_else(PoisonError::into_inner);
+            for id in ids {
+                match held.get(id) {
+                    Some(row) => drop(rows.insert(*id, row.clone())),
+                    None => missing.push(*id),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let loaded = self.loader.loader().load(&missing).await?;
+            self.put(loaded.iter().map(|(id, row)| (*id, row.clone())));
+            rows.extend(loaded);
+        }
         Ok(rows)
     }
 

@@ -42,16 +42,15 @@ impl OrdersQuery {
         #[graphql(desc = "Cursor of the last order already seen.")] after: Option<String>,
         filter: Option<OrderFilter>,
     ) -> async_graphql::Result<Connection<Order>> {
-        let (state, meta) = (ctx.data::<AppState>()?, ctx.data::<RequestMeta>()?);
+        let meta = ctx.data::<RequestMeta>()?;
         let page = PageArgs::parse(first, after.as_deref(), CURSOR_TAG).extend()?;
         let filter = filter.unwrap_or_default();
-        let rows = service::list(&state.db, &meta.viewer, &filter, &page)
+        let node = ctx.look_ahead().field("edges").field("node");
+        let rows = prime::list(ctx, &node, &meta.viewer, &filter, &page)
             .await
             .extend()?;
         let shown = &rows[..rows.len().min(page.first as usize)];
-        prime::orders(ctx, &ctx.look_ahead().field("edges").field("node"), shown)
-            .await
-            .extend()?;
+        prime::orders(ctx, &node, shown).await.extend()?;
         Ok(Connection::build(
             rows,
             &page,
