@@ -6,7 +6,10 @@
 //! model listed with [`positional!`] instead reads its values in the order of
 //! its fields, which is the order of the select list `Entity::find()` (or a
 //! partial model's `select_cols`) builds; each listing comes with a test that
-//! its fields follow the entity's columns.
+//! its fields follow the entity's columns. A join reads as a pair of models,
+//! the first's columns then the second's.
+//!
+//! Every row is checked to have exactly the columns its row type reads.
 
 use sea_orm::{
     DbErr, FromQueryResult, QueryResult, TryGetable,
@@ -17,10 +20,6 @@ use sea_orm::{
 pub trait Positional: Sized + Send + Sync {
     /// Decodes from the values at `index` onwards, leaving `index` past them.
     fn from_values(row: &QueryResult, index: &mut usize) -> Result<Self, DbErr>;
-
-    fn from_row(row: &QueryResult) -> Result<Self, DbErr> {
-        Self::from_values(row, &mut 0)
-    }
 }
 
 /// A row of a join: the first model's columns, then the second's.
@@ -34,13 +33,14 @@ impl<A: Positional, B: Positional> Positional for (A, B) {
 pub trait Field: Sized {
     /// The value at `index` of `row`.
     ///
-    /// On PostgreSQL it is decoded straight from the row's bytes. sqlx would
-    /// first check that the column's type suits the value (a comparison of
-    /// type descriptions, a third of decoding a text value). The positions and
-    /// types here are fixed by the entity and checked by the tests of each
-    /// listing and of every API query on PostgreSQL; a mismatch would still be
-    /// an error (a value of the wrong length or encoding), never a panic. On
-    /// SQLite the value goes through SeaORM.
+    /// On PostgreSQL a release build decodes it straight from the row's
+    /// bytes, skipping sqlx's check that the column's type suits the value (a
+    /// comparison of type descriptions, a third of decoding a text value).
+    /// Read from a column of another type, a value would then come out wrong,
+    /// or decoding could panic. Debug builds keep the check, so the API tests,
+    /// which read every listing on PostgreSQL, fail on such a mismatch; the
+    /// column count of every row is checked in every build. On SQLite the
+    /// value goes through SeaORM.
     fn at(row: &QueryResult, index: usize) -> Result<Self, DbErr>;
 }
 
@@ -49,12 +49,23 @@ where
     T: TryGetable + Type<Postgres> + for<'r> Decode<'r, Postgres>,
 {
     fn at(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-        match row.try_as_pg_row() {
-            Some(pg) => pg
-                .try_get_unchecked(index)
-                .map_err(|e| DbErr::Type(e.to_string())),
-            None => row.try_get_by_index(index),
-        }
+        let Some(pg) = row.try_as_pg_row() else {
+            return row.try_get_by_index(index);
+        };
+        let value = if cfg!(debug_assertions) {
+            pg.try_get(index)
+        } else {
+            pg.try_get_unchecked(index)
+        };
+        value.map_err(|e| DbErr::Type(e.to_string()))
+    }
+}
+
+/// The number of columns of `row`.
+fn width(row: &QueryResult) -> Option<usize> {
+    match row.try_as_pg_row() {
+        Some(pg) => Some(pg.len()),
+        None => row.try_as_sqlite_row().map(Row::len),
     }
 }
 
@@ -64,7 +75,14 @@ pub struct ByPosition<M>(pub M);
 
 impl<M: Positional> FromQueryResult for ByPosition<M> {
     fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
-        M::from_row(row).map(Self)
+        let mut read = 0;
+        let model = M::from_values(row, &mut read)?;
+        match width(row) {
+            Some(width) if width != read => Err(DbErr::Type(format!(
+                "the select list has {width} columns where its row type reads {read}"
+            ))),
+            _ => Ok(Self(model)),
+        }
     }
 }
 

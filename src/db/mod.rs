@@ -57,8 +57,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 }
 
 /// The rows of `select`, decoded by position rather than by column name
-/// (see `entity::Positional`): what every list and loader of the API reads
-/// with.
+/// (see `entity::Positional`): what the lists and loaders of the API read
+/// with ([`rows_as`] for joins, [`partial_rows`] for partial models).
 pub async fn rows<E>(select: Select<E>, db: &impl ConnectionTrait) -> Result<Vec<E::Model>, DbErr>
 where
     E: EntityTrait,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use entity::{ByPosition, Positional};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, WindowStatement},
+    sea_query::{Alias, Expr, ExprTrait, Query, WindowStatement},
 };
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ pub struct Relation<E: EntityTrait> {
 impl<E: EntityTrait> Relation<E> {
     /// A page (plus one row) of each parent's children, newest first, keyed by
     /// parent; `filter` narrows the children (it applies before paging).
-    /// The rows decode by position: the entity's columns, then `rn`.
+    /// The rows decode by position: the entity's columns.
     pub async fn pages(
         &self,
         db: &impl ConnectionTrait,
@@ -60,7 +60,7 @@ impl<E: EntityTrait> Relation<E> {
         }
         let ranked = Alias::new("ranked");
         let outer = Query::select()
-            .column((ranked.clone(), Asterisk))
+            .columns(E::Column::iter().map(|c| (ranked.clone(), c)))
             .from_subquery(inner, ranked.clone())
             .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(page.fetch_limit()))
             .order_by((ranked.clone(), self.created_at), Order::Desc)

@@ -3,8 +3,9 @@
 //! Loaders are built per request and never stored on the schema. They cache
 //! for the request's lifetime, which is what lets list resolvers prime them:
 //! a list resolver looks ahead at its selection, loads each selected relation
-//! for all its rows with one query, and feeds the results in (rows by id go
-//! to a plain map, see [`ById`]), so nested resolvers find their values at
+//! for all its rows with one query (or reads it with the rows that point at
+//! it, in a join), and feeds the results in (rows by id go to a plain map,
+//! see [`ById`]), so nested resolvers find their values at
 //! once instead of racing DataLoader's batch window (which splits batches
 //! under load).
 //!
@@ -169,7 +170,8 @@ where
 
 /// Rows loaded by id (or a parent's rows, by the parent's id), for one
 /// request: the DataLoader for whatever arrives unannounced, and a plain map
-/// of the rows a list resolver primed. Most relations of a list are primed,
+/// of the rows a list resolver primed or read in a join. Most relations of a
+/// list are primed,
 /// and a map lookup costs a fraction of a DataLoader round (locks, a batch
 /// map and a copy of the key per call).
 pub struct ById<L: Loader<Uuid>> {
@@ -218,7 +220,9 @@ where
     }
 
     /// The rows of `ids`: those not held yet are loaded with one query and
-    /// kept for `find` and `one`.
+    /// kept for `find` and `one`. Held rows are as fresh as the operation:
+    /// loaders live for one operation, and only queries prime. Two lists
+    /// priming the same ids at once may both load them; the later rows win.
     pub async fn prime(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, L::Value>, AppError> {
         let mut rows = HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();

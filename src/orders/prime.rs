@@ -1,7 +1,8 @@
 //! Priming of the relations selected under a list of orders (see
 //! `graphql::loaders`): one query per selected relation, whatever the number
-//! of orders. Lines and their products share one query (a join) unless
-//! products come from the entity cache.
+//! of orders. Where users or products do not come from the entity cache, they
+//! come with the rows that point at them (a join): the orders list reads each
+//! order's customer, and the lines their products.
 
 use std::sync::Arc;
 
@@ -70,7 +71,8 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
     let items = node.field("items");
     let product = items.field("product");
     if product.exists() && !state.caches.entities.holds_products() {
-        // Without the entity cache, the lines come with their products.
+        // Without the entity cache, the lines come with their products,
+        // every one read now, replacing any the request held.
         let (lines, products) = lines_with_products(&state.db, &ids).await?;
         loaders.order_items.put(lines);
         let products: Vec<_> = products.into_iter().map(Arc::new).collect();

@@ -107,12 +107,16 @@ query Orders($first: Int!) {
   orders(first: $first) {
     edges { node {
       id status totalCents createdAt
-      customer { id displayName email }
-      items { quantity unitPriceCents product { id sku name priceCents } }
+      customer { id displayName email role createdAt }
+      items { quantity unitPriceCents product { ...Whole } }
       payments { id status amountCents }
     } }
   }
 }"#;
+
+fn orders_query() -> String {
+    format!("{ORDERS_WITH_RELATIONS} {WHOLE_PRODUCT}")
+}
 
 /// orders with their customers, their items with the items' products, their
 /// payments: users and products are not cached here, so each comes with the
@@ -128,7 +132,7 @@ async fn orders_with_customer_items_products_and_payments_cost_three_statements_
     let token = Some(admin.access_token.as_str());
     for first in [5, 50] {
         let response = app
-            .graphql_as(token, ORDERS_WITH_RELATIONS, json!({ "first": first }))
+            .graphql_as(token, &orders_query(), json!({ "first": first }))
             .await;
         let body = response.json();
         assert!(body.get("errors").is_none(), "{body}");
@@ -146,9 +150,10 @@ async fn orders_with_customer_items_products_and_payments_cost_three_statements_
         );
         assert_relations_as_read_alone(&app, token, orders).await;
     }
+    let query = orders_query();
     let requests = (0..32).map(|i| {
         let first = if i % 2 == 0 { 5 } else { 50 };
-        app.graphql_as(token, ORDERS_WITH_RELATIONS, json!({ "first": first }))
+        app.graphql_as(token, &query, json!({ "first": first }))
     });
     for response in join_all(requests).await {
         assert!(response.json().get("errors").is_none());
@@ -156,11 +161,17 @@ async fn orders_with_customer_items_products_and_payments_cost_three_statements_
     }
 }
 
+/// Every field of a product but its relations.
+const WHOLE_PRODUCT: &str = "fragment Whole on Product {
+  id sku name description priceCents currency stock active createdAt
+}";
+
 /// Each order's customer and each line's product, read with the order, are
 /// what `user(id:)` and `product(id:)` read on their own.
 async fn assert_relations_as_read_alone(app: &TestApp, token: Option<&str>, orders: &[Value]) {
-    let user = "query($id: ID!) { user(id: $id) { id displayName email } }";
-    let query = "query($id: ID!) { product(id: $id) { id sku name priceCents } }";
+    let user = "query($id: ID!) { user(id: $id) { id displayName email role createdAt } }";
+    let query = format!("query($id: ID!) {{ product(id: $id) {{ ...Whole }} }} {WHOLE_PRODUCT}");
+    let query = query.as_str();
     for order in orders {
         let customer = &order["node"]["customer"];
         let alone = app
@@ -175,6 +186,70 @@ async fn assert_relations_as_read_alone(app: &TestApp, token: Option<&str>, orde
             assert_eq!(&alone.json()["data"]["product"], product);
         }
     }
+}
+
+#[tokio::test]
+async fn a_customers_own_orders_come_with_their_customer_and_products_page_by_page() {
+    let app = TestApp::seeded_uncached().await;
+    let customer = app.register("buyer@example.com").await;
+    let token = Some(customer.access_token.as_str());
+    let catalog = app
+        .graphql(
+            "{ products(first: 2) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await
+        .json();
+    let ids: Vec<&str> = catalog["data"]["products"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    let mut pending = Vec::new();
+    for lines in [
+        &[(ids[0], 1)][..],
+        &[(ids[0], 2), (ids[1], 1)],
+        &[(ids[1], 3)],
+    ] {
+        let placed = app.place_order(&customer, lines).await;
+        pending.push(placed["data"]["placeOrder"]["id"].clone());
+    }
+    let cancel = "mutation($id: ID!) { cancelOrder(id: $id) { status } }";
+    let cancelled = pending.remove(1);
+    app.graphql_as(token, cancel, json!({ "id": cancelled }))
+        .await;
+
+    let query = format!(
+        "query($after: String) {{ orders(first: 1, after: $after, filter: {{ status: PENDING }}) {{
+            edges {{ cursor node {{
+                id status customer {{ id displayName email role createdAt }}
+                items {{ quantity product {{ ...Whole }} }}
+            }} }}
+        }} }} {WHOLE_PRODUCT}"
+    );
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let response = app
+            .graphql_as(token, &query, json!({ "after": after }))
+            .await;
+        let body = response.json();
+        assert!(body.get("errors").is_none(), "{body}");
+        let edges = body["data"]["orders"]["edges"].as_array().unwrap().clone();
+        let Some(edge) = edges.first() else { break };
+        // the page with its customer, then its lines with their products
+        assert_eq!(response.statements(), 2);
+        let order = &edge["node"];
+        assert_eq!(order["status"], "PENDING");
+        assert_eq!(order["customer"]["id"], customer.user_id.as_str());
+        assert_eq!(order["customer"]["email"], customer.email.as_str());
+        assert_relations_as_read_alone(&app, token, &edges).await;
+        seen.push(order["id"].clone());
+        after = edge["cursor"].clone();
+    }
+    pending.reverse();
+    assert_eq!(seen, pending, "newest first, the cancelled order left out");
 }
 
 #[tokio::test]

@@ -7,8 +7,9 @@
 //! - it fills per-request maps as Tollgate's primed loaders are filled;
 //! - nested fields look their rows up in those maps.
 //!
-//! It has the same object types, field types and serial field resolution,
-//! and the same HTTP stack: axum, gzip at the fastest level, mimalloc.
+//! For the fields Q1 selects it has the same object types, field types and
+//! serial field resolution, and the same HTTP stack: axum, gzip at the
+//! fastest level, mimalloc.
 //!
 //! What it leaves out is what Tollgate adds:
 //! - SQL;
@@ -141,7 +142,8 @@ impl Query {
         first: Option<i32>,
     ) -> async_graphql::Result<OrderConnection> {
         let (rows, primed) = (ctx.data::<Rows>()?, ctx.data::<Primed>()?);
-        let first = usize::try_from(first.unwrap_or(20).clamp(1, 100))?;
+        // The rows held are Q1's page; a larger page is not served.
+        let first = usize::try_from(first.unwrap_or(20).clamp(1, PAGE as i32))?;
         let edges = rows.orders.iter().take(first);
         let edges = edges
             .map(|o| OrderEdge {
@@ -159,6 +161,7 @@ struct OrderConnection {
 }
 
 #[derive(SimpleObject)]
+#[graphql(serial)]
 struct OrderEdge {
     node: Order,
 }
