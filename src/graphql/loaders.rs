@@ -5,9 +5,8 @@
 //! a list resolver looks ahead at its selection, loads each selected relation
 //! for all its rows with one query (or reads it with the rows that point at
 //! it, in a join), and feeds the results in (rows by id go to a plain map,
-//! see [`ById`]), so nested resolvers find their values at
-//! once instead of racing DataLoader's batch window (which splits batches
-//! under load).
+//! see [`ById`]), so nested resolvers find their values at once instead of
+//! racing DataLoader's batch window (which splits batches under load).
 //!
 //! Object types therefore resolve their fields one after another
 //! (`#[Object(serial)]`): with the relations primed nothing waits, and each
@@ -171,9 +170,8 @@ where
 /// Rows loaded by id (or a parent's rows, by the parent's id), for one
 /// request: the DataLoader for whatever arrives unannounced, and a plain map
 /// of the rows a list resolver primed or read in a join. Most relations of a
-/// list are primed,
-/// and a map lookup costs a fraction of a DataLoader round (locks, a batch
-/// map and a copy of the key per call).
+/// list are primed, and a map lookup costs a fraction of a DataLoader round
+/// (locks, a batch map and a copy of the key per call).
 pub struct ById<L: Loader<Uuid>> {
     loader: Cached<L>,
     primed: RwLock<HashMap<Uuid, L::Value>>,
