@@ -139,17 +139,28 @@ class Served:
         self.process.terminate()
         self.process.wait()
 
+    def serve(self, command, env, name, wrapper=(), start_seconds=10):
+        """Runs `command` (under `wrapper`, e.g. valgrind) on a free port of
+        the benchmark database and returns once its `/healthz` answers."""
+        self.port = free_port()
+        env = dict(env, DATABASE_URL=DATABASE_URL, BIND_ADDR=f"127.0.0.1:{self.port}")
+        self.process = subprocess.Popen(
+            [*wrapper, *command], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrapper else None,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.wait_until_up(
+            lambda: urllib.request.urlopen(self.url + "/healthz", timeout=1), start_seconds, name
+        )
+
 
 class Server(Served):
     """A `tollgate serve` on a free port; `wrapper` runs it under another
     program (valgrind), which needs `start_seconds` to come up."""
 
     def __init__(self, extra_env, binary=None, wrapper=(), start_seconds=10):
-        self.port = free_port()
         env = dict(os.environ)
         env.update(
-            DATABASE_URL=DATABASE_URL,
-            BIND_ADDR=f"127.0.0.1:{self.port}",
             TOLLGATE_ENV="development",
             JWT_SECRET="bench-secret-bench-secret-bench-secret",
             EXPOSE_SQL_COUNT="true",
@@ -163,14 +174,7 @@ class Server(Served):
             COST_RESTORE_RATE="1000000000",
         )
         env.update(extra_env)
-        self.process = subprocess.Popen(
-            [*wrapper, binary or BINARY, "serve"], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrapper else None,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.wait_until_up(
-            lambda: urllib.request.urlopen(self.url + "/healthz", timeout=1), start_seconds, "the server"
-        )
+        self.serve([binary or BINARY, "serve"], env, "the server", wrapper, start_seconds)
 
 
 class Floor(Served):
@@ -178,16 +182,7 @@ class Floor(Served):
     rows, loaded once at start-up."""
 
     def __init__(self, binary=None, wrapper=(), start_seconds=10):
-        self.port = free_port()
-        env = dict(os.environ, DATABASE_URL=DATABASE_URL, BIND_ADDR=f"127.0.0.1:{self.port}")
-        self.process = subprocess.Popen(
-            [*wrapper, binary or FLOOR_BINARY], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrapper else None,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.wait_until_up(
-            lambda: urllib.request.urlopen(self.url + "/healthz", timeout=1), start_seconds, "the floor"
-        )
+        self.serve([binary or FLOOR_BINARY], os.environ, "the floor", wrapper, start_seconds)
 
 
 class PostGraphile(Served):

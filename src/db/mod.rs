@@ -87,9 +87,7 @@ where
     E: EntityTrait,
     M: PartialModelTrait + Positional,
 {
-    let select = M::select_cols(select.select_only());
-    let rows = select.into_model::<ByPosition<M>>().all(db).await?;
-    Ok(rows.into_iter().map(|row| row.0).collect())
+    rows_as(M::select_cols(select.select_only()), db).await
 }
 
 /// Applies pending migrations; a no-op when the schema is current.
