@@ -55,6 +55,9 @@ pub struct ConfigArgs {
     /// Largest number of pooled database connections.
     #[arg(long, env = "DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<String>,
+    /// Threads serving requests, each with its own single-threaded runtime.
+    #[arg(long, env = "WORKERS", global = true)]
+    pub workers: Option<String>,
     /// Seconds to wait for a pooled database connection.
     #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", global = true)]
     pub db_acquire_timeout_secs: Option<String>,
@@ -185,8 +188,11 @@ pub struct Config {
     pub batch_limit: usize,
     /// Time a request may take before it is cancelled.
     pub request_timeout: Duration,
-    /// Largest number of pooled database connections.
+    /// Largest number of pooled database connections, all workers together.
     pub db_max_connections: u32,
+    /// Threads serving requests, each running its own single-threaded
+    /// runtime (see `app::workers`).
+    pub workers: usize,
     /// Time to wait for a pooled connection.
     pub db_acquire_timeout: Duration,
     /// Whether responses carry the `x-sql-statements` header.
@@ -460,6 +466,11 @@ impl Config {
                 10,
             )?),
             db_max_connections: parse_positive("DB_MAX_CONNECTIONS", &args.db_max_connections, 10)?,
+            workers: parse_positive(
+                "WORKERS",
+                &args.workers,
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )?,
             db_acquire_timeout: Duration::from_secs(parse_positive(
                 "DB_ACQUIRE_TIMEOUT_SECS",
                 &args.db_acquire_timeout_secs,
@@ -479,6 +490,25 @@ impl Config {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+
+    /// Whether each worker opens its own pool. A PostgreSQL connection's
+    /// socket is driven by the runtime that opened it, so each worker keeps
+    /// its own share of the connections; SQLite's connections run on threads
+    /// of their own, and its one pool (possibly an in-memory database) is shared.
+    pub fn pool_per_worker(&self) -> bool {
+        !self.is_sqlite() && self.workers > 1
+    }
+
+    /// The size of one pool: `DB_MAX_CONNECTIONS`, shared out among the
+    /// workers when each has its own.
+    pub fn pool_size(&self) -> u32 {
+        if self.pool_per_worker() {
+            let workers = u32::try_from(self.workers).unwrap_or(u32::MAX);
+            self.db_max_connections.div_ceil(workers)
+        } else {
+            self.db_max_connections
+        }
     }
 }
 

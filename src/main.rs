@@ -9,7 +9,8 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
+/// The main thread's runtime is the first worker's (see `app::workers`).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     tollgate::cli::run().await
 }

@@ -8,8 +8,9 @@ mod health;
 mod rate_limit;
 mod request_id;
 mod router;
+mod workers;
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -95,7 +96,7 @@ impl Http {
 
 /// A bound, ready-to-run server.
 pub struct Application {
-    listener: TcpListener,
+    listener: std::net::TcpListener,
     http: Http,
 }
 
@@ -106,7 +107,8 @@ impl Application {
         db::migrate(&db).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
-            .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.bind_addr))?;
+            .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.bind_addr))?
+            .into_std()?;
         Ok(Self {
             listener,
             http: Http::new(AppState::new(db, config)?),
@@ -128,11 +130,16 @@ impl Application {
 
     /// Serves until the process receives Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let app = router(self.http).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("server failed")
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves on `WORKERS` workers until `stop` completes, then lets open
+    /// requests finish.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        workers::serve(self.listener, self.http, stop).await
     }
 }
 

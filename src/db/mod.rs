@@ -24,12 +24,12 @@ pub use statements::StatementCounter;
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
-/// Opens the pool, installs the statement counter and, on SQLite, switches to
+/// Opens a pool of `Config::pool_size` connections, installs the statement counter and, on SQLite, switches to
 /// WAL so readers never wait for the writer.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
-        .max_connections(config.db_max_connections)
+        .max_connections(config.pool_size())
         .min_connections(1)
         .acquire_timeout(config.db_acquire_timeout)
         .connect_timeout(Duration::from_secs(5))

@@ -99,11 +99,18 @@ impl TestApp {
         Self::on(&self.database_url, configure).await
     }
 
-    async fn on(database_url: &str, configure: impl FnOnce(&mut ConfigArgs)) -> Self {
+    /// The configuration of a server on this app's database, adjusted by `configure`.
+    pub fn config(&self, configure: impl FnOnce(&mut ConfigArgs)) -> Config {
+        Self::config_on(&self.database_url, configure)
+    }
+
+    fn config_on(database_url: &str, configure: impl FnOnce(&mut ConfigArgs)) -> Config {
         let mut args = ConfigArgs {
             database_url: Some(database_url.to_owned()),
             expose_sql_count: Some("true".into()),
             db_max_connections: Some("5".into()),
+            // The router runs in the test's runtime: one pool of 5.
+            workers: Some("1".into()),
             jwt_secret: Some(JWT_SECRET.into()),
             // Tests share one client address: budgets and rate limits have
             // their own tests.
@@ -114,7 +121,11 @@ impl TestApp {
             ..ConfigArgs::default()
         };
         configure(&mut args);
-        let config = Config::from_args(&args).unwrap();
+        Config::from_args(&args).unwrap()
+    }
+
+    async fn on(database_url: &str, configure: impl FnOnce(&mut ConfigArgs)) -> Self {
+        let config = Self::config_on(database_url, configure);
         let conn = db::connect(&config).await.unwrap();
         db::migrate(&conn).await.unwrap();
         let state = AppState::new(conn, config).unwrap();

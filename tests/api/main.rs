@@ -17,3 +17,4 @@ mod schema;
 mod security;
 mod statements;
 mod tokens;
+mod workers;

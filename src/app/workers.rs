@@ -1,0 +1,106 @@
+//! Serving on one single-threaded runtime per worker thread (`WORKERS`,
+//! one per core by default).
+//!
+//! Every worker accepts connections from the one listening socket and runs
+//! each connection start to finish on its own thread: no task moves between
+//! threads, no wake-up crosses them, and what a request allocates is freed
+//! where it was allocated. An idle worker is the first to be woken by a new
+//! connection, so connections go to the worker with time to take them.
+//! On PostgreSQL each worker opens its own share of the pool, because a
+//! connection's socket is driven by the runtime that opened it; SQLite's one
+//! pool is shared. Everything else (caches, limits, budgets, the event bus)
+//! is shared by all workers. bench/README.md has the measurements that chose
+//! this over one work-stealing runtime.
+
+use std::{future::Future, net::SocketAddr, thread};
+
+use anyhow::Context;
+use tokio::{net::TcpListener, sync::watch};
+
+use super::{AppState, Http, router};
+use crate::db;
+
+/// Serves `listener` on `http.state.config.workers` workers until `stop`
+/// completes or a worker fails; the first worker runs on the calling
+/// runtime, the others on threads of their own. Returns once every worker
+/// has finished its open requests.
+pub async fn serve(
+    listener: std::net::TcpListener,
+    http: Http,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stopping, _) = watch::channel(false);
+    let mut others = Vec::new();
+    for index in 1..http.state.config.workers {
+        let listener = listener
+            .try_clone()
+            .context("cannot share the listening socket")?;
+        let (state, stopping) = (http.state.clone(), stopping.clone());
+        let (done, finished) = tokio::sync::oneshot::channel();
+        thread::Builder::new()
+            .name(format!("tollgate-worker-{index}"))
+            .spawn(move || {
+                let result = run_thread(listener, state, stopping.clone());
+                if result.is_err() {
+                    stopping.send_replace(true);
+                }
+                let _ = done.send(result);
+            })
+            .context("cannot start a worker thread")?;
+        others.push(finished);
+    }
+    let signal = stopping.clone();
+    tokio::spawn(async move {
+        stop.await;
+        signal.send_replace(true);
+    });
+    let listener = TcpListener::from_std(listener).context("cannot listen")?;
+    let first = run(listener, http, stopping.clone()).await;
+    if first.is_err() {
+        stopping.send_replace(true);
+    }
+    for finished in others {
+        finished.await.context("a worker thread panicked")??;
+    }
+    first
+}
+
+/// A worker on a thread of its own: its runtime, its pool, its schema.
+fn run_thread(
+    listener: std::net::TcpListener,
+    state: AppState,
+    stopping: watch::Sender<bool>,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start a worker runtime")?;
+    runtime.block_on(async move {
+        let state = if state.config.pool_per_worker() {
+            AppState {
+                db: db::connect(&state.config).await?,
+                ..state
+            }
+        } else {
+            state
+        };
+        let listener = TcpListener::from_std(listener).context("cannot listen")?;
+        run(listener, Http::new(state), stopping).await
+    })
+}
+
+/// One worker's server, which drains its open requests once `stopping` is set.
+async fn run(
+    listener: TcpListener,
+    http: Http,
+    stopping: watch::Sender<bool>,
+) -> anyhow::Result<()> {
+    let mut stopped = stopping.subscribe();
+    let app = router(http).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+        .context("server failed")
+}
