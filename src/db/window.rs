@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use entity::{ByPosition, Positional};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
-    sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, WindowStatement},
+    sea_query::{Alias, Expr, ExprTrait, Query, WindowStatement},
 };
 use uuid::Uuid;
 
@@ -38,23 +38,6 @@ impl<E: EntityTrait> Relation<E> {
     where
         E::Model: Positional,
     {
-        self.pages_as(db, parents, page, filter, parent_of, |_, _| {})
-            .await
-    }
-
-    /// [`Self::pages`] with the page's rows read as `M`: `extend` adds to the
-    /// outer query (whose subquery is named by its second argument) the
-    /// columns and join of what `M` reads after the entity's columns, such
-    /// as the row each child points at.
-    pub async fn pages_as<M: Positional>(
-        &self,
-        db: &impl ConnectionTrait,
-        parents: &[Uuid],
-        page: &PageArgs,
-        filter: Option<Condition>,
-        parent_of: impl Fn(&M) -> Uuid,
-        extend: impl FnOnce(&mut SelectStatement, &Alias),
-    ) -> Result<HashMap<Uuid, Vec<M>>, DbErr> {
         let mut inner = Query::select();
         inner
             .columns(E::Column::iter())
@@ -76,19 +59,18 @@ impl<E: EntityTrait> Relation<E> {
             inner.cond_where(keyset::after(self.created_at, self.id, at, after.id, true));
         }
         let ranked = Alias::new("ranked");
-        let mut outer = Query::select()
+        let outer = Query::select()
             .columns(E::Column::iter().map(|c| (ranked.clone(), c)))
             .from_subquery(inner, ranked.clone())
             .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(page.fetch_limit()))
             .order_by((ranked.clone(), self.created_at), Order::Desc)
-            .order_by((ranked.clone(), self.id), Order::Desc)
+            .order_by((ranked, self.id), Order::Desc)
             .to_owned();
-        extend(&mut outer, &ranked);
         let statement = db.get_database_backend().build(&outer);
-        let rows = ByPosition::<M>::find_by_statement(statement)
+        let rows = ByPosition::<E::Model>::find_by_statement(statement)
             .all(db)
             .await?;
-        let mut pages: HashMap<Uuid, Vec<M>> = HashMap::new();
+        let mut pages: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for ByPosition(row) in rows {
             pages.entry(parent_of(&row)).or_default().push(row);
         }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use entity::{reviews, users};
+use entity::reviews;
 use sea_orm::{
     ConnectionTrait, DbErr, FromQueryResult,
     sea_query::{Alias, Expr, ExprTrait, Func, Query},
@@ -11,66 +11,18 @@ use uuid::Uuid;
 
 use crate::{db::window::Relation, graphql::pagination::PageArgs};
 
-/// A page of reviews for each parent, by the parent's id.
-pub type Pages = HashMap<Uuid, Vec<reviews::Model>>;
-
 /// A page of reviews (newest first) for each product, in one statement.
 #[tracing::instrument(skip_all, fields(products = product_ids.len()))]
 pub async fn pages_by_product(
     db: &impl ConnectionTrait,
     product_ids: &[Uuid],
     page: &PageArgs,
-) -> Result<Pages, DbErr> {
+) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
     relation(reviews::Column::ProductId)
         .pages(db, product_ids, page, None, |r: &reviews::Model| {
             r.product_id
         })
         .await
-}
-
-/// [`pages_by_product`] with each review's author, read with it (one join),
-/// and the distinct authors apart: how a list of products primes its
-/// reviews' authors when users do not come from the entity cache.
-#[tracing::instrument(skip_all, fields(products = product_ids.len()))]
-pub async fn pages_by_product_with_authors(
-    db: &impl ConnectionTrait,
-    product_ids: &[Uuid],
-    page: &PageArgs,
-) -> Result<(Pages, Vec<users::Profile>), DbErr> {
-    let with_author = |outer: &mut sea_orm::sea_query::SelectStatement, ranked: &Alias| {
-        outer
-            .columns(users::Profile::COLUMNS.map(|c| (users::Entity, c)))
-            .inner_join(
-                users::Entity,
-                Expr::col((users::Entity, users::Column::Id))
-                    .equals((ranked.clone(), reviews::Column::AuthorId)),
-            );
-    };
-    let pages = relation(reviews::Column::ProductId)
-        .pages_as(
-            db,
-            product_ids,
-            page,
-            None,
-            |(review, _): &(reviews::Model, users::Profile)| review.product_id,
-            with_author,
-        )
-        .await?;
-    let mut authors = HashMap::new();
-    let pages = pages
-        .into_iter()
-        .map(|(product_id, rows)| {
-            let reviews = rows
-                .into_iter()
-                .map(|(review, author)| {
-                    authors.entry(author.id).or_insert(author);
-                    review
-                })
-                .collect();
-            (product_id, reviews)
-        })
-        .collect();
-    Ok((pages, authors.into_values().collect()))
 }
 
 /// A page of reviews (newest first) for each author, in one statement.
@@ -79,7 +31,7 @@ pub async fn pages_by_author(
     db: &impl ConnectionTrait,
     author_ids: &[Uuid],
     page: &PageArgs,
-) -> Result<Pages, DbErr> {
+) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
     relation(reviews::Column::AuthorId)
         .pages(db, author_ids, page, None, |r: &reviews::Model| r.author_id)
         .await
