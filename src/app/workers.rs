@@ -15,7 +15,10 @@
 use std::{future::Future, net::SocketAddr, thread};
 
 use anyhow::Context;
-use tokio::{net::TcpListener, sync::watch};
+use tokio::{
+    net::TcpListener,
+    sync::{oneshot, watch},
+};
 
 use super::{AppState, Http, router};
 use crate::db;
@@ -32,30 +35,23 @@ pub async fn serve(
     let (stopping, _) = watch::channel(false);
     let mut others = Vec::new();
     for index in 1..http.state.config.workers {
-        let listener = listener
-            .try_clone()
-            .context("cannot share the listening socket")?;
-        let (state, stopping) = (http.state.clone(), stopping.clone());
-        let (done, finished) = tokio::sync::oneshot::channel();
-        thread::Builder::new()
-            .name(format!("tollgate-worker-{index}"))
-            .spawn(move || {
-                let result = run_thread(listener, state, stopping.clone());
-                if result.is_err() {
-                    stopping.send_replace(true);
-                }
-                let _ = done.send(result);
-            })
-            .context("cannot start a worker thread")?;
-        others.push(finished);
+        match spawn(index, &listener, &http.state, &stopping) {
+            Ok(finished) => others.push(finished),
+            Err(err) => {
+                stopping.send_replace(true);
+                return Err(err);
+            }
+        }
     }
     let signal = stopping.clone();
     tokio::spawn(async move {
         stop.await;
         signal.send_replace(true);
     });
-    let listener = TcpListener::from_std(listener).context("cannot listen")?;
-    let first = run(listener, http, stopping.clone()).await;
+    let first = match TcpListener::from_std(listener) {
+        Ok(listener) => run(listener, http, stopping.clone()).await,
+        Err(err) => Err(err).context("cannot listen"),
+    };
     if first.is_err() {
         stopping.send_replace(true);
     }
@@ -63,6 +59,31 @@ pub async fn serve(
         finished.await.context("a worker thread panicked")??;
     }
     first
+}
+
+/// Starts worker `index` on a thread of its own; the receiver hears how it ended.
+fn spawn(
+    index: usize,
+    listener: &std::net::TcpListener,
+    state: &AppState,
+    stopping: &watch::Sender<bool>,
+) -> anyhow::Result<oneshot::Receiver<anyhow::Result<()>>> {
+    let listener = listener
+        .try_clone()
+        .context("cannot share the listening socket")?;
+    let (state, stopping) = (state.clone(), stopping.clone());
+    let (done, finished) = oneshot::channel();
+    thread::Builder::new()
+        .name(format!("tollgate-worker-{index}"))
+        .spawn(move || {
+            let result = run_thread(listener, state, stopping.clone());
+            if result.is_err() {
+                stopping.send_replace(true);
+            }
+            let _ = done.send(result);
+        })
+        .context("cannot start a worker thread")?;
+    Ok(finished)
 }
 
 /// A worker on a thread of its own: its runtime, its pool, its schema.

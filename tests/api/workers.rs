@@ -37,6 +37,8 @@ impl Connection {
             request = request.header("authorization", format!("Bearer {token}"));
         }
         let body = json!({ "query": query, "variables": variables }).to_string();
+        // The connection takes the next request once it has finished the last.
+        self.0.ready().await.unwrap();
         let response = self
             .0
             .send_request(request.body(Full::new(Bytes::from(body))).unwrap())
