@@ -48,13 +48,7 @@ pub async fn serve(
         stop.await;
         signal.send_replace(true);
     });
-    let first = match TcpListener::from_std(listener) {
-        Ok(listener) => run(listener, http, stopping.clone()).await,
-        Err(err) => Err(err).context("cannot listen"),
-    };
-    if first.is_err() {
-        stopping.send_replace(true);
-    }
+    let first = stop_all_on_error(run(listener, http, stopping.clone()).await, &stopping);
     for finished in others {
         finished.await.context("a worker thread panicked")??;
     }
@@ -77,10 +71,7 @@ fn spawn(
         .name(format!("tollgate-worker-{index}"))
         .spawn(move || {
             let result = run_thread(listener, state, stopping.clone());
-            if result.is_err() {
-                stopping.send_replace(true);
-            }
-            let _ = done.send(result);
+            let _ = done.send(stop_all_on_error(result, &stopping));
         })
         .context("cannot start a worker thread")?;
     Ok(finished)
@@ -105,17 +96,28 @@ fn run_thread(
         } else {
             state
         };
-        let listener = TcpListener::from_std(listener).context("cannot listen")?;
         run(listener, Http::new(state), stopping).await
     })
 }
 
+/// A worker that fails stops the others.
+fn stop_all_on_error<T>(
+    result: anyhow::Result<T>,
+    stopping: &watch::Sender<bool>,
+) -> anyhow::Result<T> {
+    if result.is_err() {
+        stopping.send_replace(true);
+    }
+    result
+}
+
 /// One worker's server, which drains its open requests once `stopping` is set.
 async fn run(
-    listener: TcpListener,
+    listener: std::net::TcpListener,
     http: Http,
     stopping: watch::Sender<bool>,
 ) -> anyhow::Result<()> {
+    let listener = TcpListener::from_std(listener).context("cannot listen")?;
     let mut stopped = stopping.subscribe();
     let app = router(http).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)

@@ -24,8 +24,8 @@ pub use statements::StatementCounter;
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
-/// Opens a pool of `Config::pool_size` connections, installs the statement counter and, on SQLite, switches to
-/// WAL so readers never wait for the writer.
+/// Opens a pool of `Config::pool_size` connections, installs the statement
+/// counter and, on SQLite, switches to WAL so readers never wait for the writer.
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
