@@ -2,8 +2,19 @@
 //! normalized document, the operation name and the variables. Only
 //! operations that select nothing but `product`/`products` and what hangs off
 //! them, minus the private fields, qualify; catalog writes clear it.
+//!
+//! An answer computed while a write was committing may be stored after the
+//! write cleared the cache. Every answer is therefore stored with the
+//! cache's generation from before it was computed, each write moves the
+//! generation on, and only answers of the current generation are served.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use async_graphql::{
     Positioned, Variables,
@@ -25,8 +36,19 @@ const MAX_FRAGMENT_DEPTH: usize = 16;
 /// Public responses; absent when response caching is off.
 #[derive(Clone)]
 pub struct ResponseCache {
-    cache: Option<Cache<[u8; 32], Bytes>>,
+    cache: Option<Cache<[u8; 32], Stored>>,
+    generation: Arc<AtomicU64>,
     ttl: Duration,
+}
+
+/// The cache's generation, taken before an answer is computed.
+#[derive(Clone, Copy, Debug)]
+pub struct Generation(u64);
+
+#[derive(Clone)]
+struct Stored {
+    body: Bytes,
+    generation: u64,
 }
 
 impl ResponseCache {
@@ -38,6 +60,7 @@ impl ResponseCache {
                     .time_to_live(config.response_ttl)
                     .build()
             }),
+            generation: Arc::default(),
             ttl: config.response_ttl,
         }
     }
@@ -63,17 +86,30 @@ impl ResponseCache {
         hasher.finalize().into()
     }
 
-    pub fn get(&self, key: &[u8; 32]) -> Option<Bytes> {
-        self.cache.as_ref()?.get(key)
+    /// The generation to store an answer about to be computed with.
+    pub fn generation(&self) -> Generation {
+        Generation(self.generation.load(Ordering::SeqCst))
     }
 
-    pub fn put(&self, key: [u8; 32], body: Bytes) {
+    /// The answer stored under `key`, unless a write has cleared the cache
+    /// since it was computed.
+    pub fn get(&self, key: &[u8; 32]) -> Option<Bytes> {
+        let current = self.generation.load(Ordering::SeqCst);
+        let stored = self.cache.as_ref()?.get(key)?;
+        (stored.generation == current).then_some(stored.body)
+    }
+
+    /// Stores an answer computed from `generation` on.
+    pub fn put(&self, key: [u8; 32], body: Bytes, generation: Generation) {
         if let Some(cache) = &self.cache {
-            cache.insert(key, body);
+            let generation = generation.0;
+            cache.insert(key, Stored { body, generation });
         }
     }
 
+    /// After a committed catalog write: every stored answer is stale.
     pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Some(cache) = &self.cache {
             cache.invalidate_all();
         }
@@ -222,6 +258,43 @@ mod tests {
             normalize("query Q ($n: Int) { a(n: $n) { b c } }"),
             "query Q($n:Int){a(n:$n){b c}}"
         );
+    }
+
+    #[test]
+    fn an_answer_computed_before_a_write_is_not_served_after_it() {
+        let config = CacheConfig {
+            entities: false,
+            entity_ttl: Duration::from_secs(60),
+            entity_capacity: 10,
+            responses: true,
+            response_ttl: Duration::from_secs(5),
+            response_capacity: 10,
+            documents_capacity: 10,
+            max_cached_document_len: 1000,
+        };
+        let cache = ResponseCache::new(&config);
+        let key = ResponseCache::key(
+            "{ products { edges { cursor } } }",
+            None,
+            &Variables::default(),
+        );
+        let before = cache.generation();
+        cache.put(key, Bytes::from_static(b"fresh"), before);
+        assert_eq!(cache.get(&key).as_deref(), Some(&b"fresh"[..]));
+
+        // An answer is computed, a write commits and clears the cache, and
+        // only then is the answer stored.
+        let during = cache.generation();
+        cache.clear();
+        cache.put(key, Bytes::from_static(b"stale"), during);
+        assert_eq!(
+            cache.get(&key),
+            None,
+            "an answer older than the write was served"
+        );
+
+        cache.put(key, Bytes::from_static(b"new"), cache.generation());
+        assert_eq!(cache.get(&key).as_deref(), Some(&b"new"[..]));
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub async fn find_visible(
     viewer: &Viewer,
     id: Uuid,
 ) -> Result<Option<Arc<products::Model>>> {
-    let load = products::Entity::find_by_id(id).one(db);
+    let load = || products::Entity::find_by_id(id).one(db);
     let product = entities.product(id, load).await?;
     Ok(product.filter(|p| p.active || viewer.is_staff()))
 }

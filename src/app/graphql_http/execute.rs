@@ -173,13 +173,14 @@ async fn run(
         &state.caches.entities,
         counter,
     ));
+    let generation = responses.generation();
     let mut response = counter.scope(http.schema.execute(request)).await;
     let actual = actual_cost(&response.data).min(requested);
     let status = state.budgets.give_back(&client, requested - actual).await;
     let cost = cost_extension(requested, actual, status);
     if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty()) {
         let body = reply.public_body(&response);
-        responses.put(key, body.clone().into());
+        responses.put(key, body.clone().into(), generation);
         return Ran::Public(with_cost(&body, cost), Public::Miss { max_age });
     }
     response.extensions.insert(
