@@ -310,19 +310,7 @@ mod tests {
     use tokio::sync::oneshot;
 
     use super::*;
-
-    fn config() -> CacheConfig {
-        CacheConfig {
-            entities: true,
-            entity_ttl: Duration::from_secs(60),
-            entity_capacity: 100,
-            responses: false,
-            response_ttl: Duration::from_secs(5),
-            response_capacity: 100,
-            documents_capacity: 100,
-            max_cached_document_len: 1000,
-        }
-    }
+    use crate::cache::test_config;
 
     fn product(id: Uuid, stock: i32) -> products::Model {
         products::Model {
@@ -360,7 +348,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_read_before_a_write_is_not_served_after_the_write() {
-        let cache = EntityCache::new(&config());
+        let cache = EntityCache::new(&test_config());
         let id = Uuid::now_v7();
         let (began, release, old) = slow(Some(product(id, 5)));
         let reader = cache.clone();
@@ -430,7 +418,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shared_load_begun_before_a_write_is_not_trusted_after_it() {
-        let cache = EntityCache::new(&config());
+        let cache = EntityCache::new(&test_config());
         let id = Uuid::now_v7();
         let (first, second) =
             lookups_around_a_write(&cache, id, Some(product(id, 5)), Some(product(id, 4))).await;
@@ -450,7 +438,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_product_created_while_a_lookup_was_in_flight_is_found_after_it() {
-        let cache = EntityCache::new(&config());
+        let cache = EntityCache::new(&test_config());
         let id = Uuid::now_v7();
         let (first, second) = lookups_around_a_write(&cache, id, None, Some(product(id, 7))).await;
         assert!(first.is_none());

@@ -84,3 +84,19 @@ impl Caches {
         self.responses.clear();
     }
 }
+
+/// Every cache on and small, for the caches' own tests.
+#[cfg(test)]
+fn test_config() -> CacheConfig {
+    use std::time::Duration;
+    CacheConfig {
+        entities: true,
+        entity_ttl: Duration::from_secs(60),
+        entity_capacity: 100,
+        responses: true,
+        response_ttl: Duration::from_secs(5),
+        response_capacity: 100,
+        documents_capacity: 100,
+        max_cached_document_len: 1000,
+    }
+}

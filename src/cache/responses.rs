@@ -242,6 +242,7 @@ mod tests {
     use async_graphql::parser::parse_query;
 
     use super::*;
+    use crate::cache::test_config;
 
     #[test]
     fn spellings_of_one_document_normalize_alike_but_strings_are_kept() {
@@ -262,17 +263,7 @@ mod tests {
 
     #[test]
     fn an_answer_computed_before_a_write_is_not_served_after_it() {
-        let config = CacheConfig {
-            entities: false,
-            entity_ttl: Duration::from_secs(60),
-            entity_capacity: 10,
-            responses: true,
-            response_ttl: Duration::from_secs(5),
-            response_capacity: 10,
-            documents_capacity: 10,
-            max_cached_document_len: 1000,
-        };
-        let cache = ResponseCache::new(&config);
+        let cache = ResponseCache::new(&test_config());
         let key = ResponseCache::key(
             "{ products { edges { cursor } } }",
             None,
