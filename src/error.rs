@@ -5,8 +5,8 @@
 //! blanket `From<Display>` of async-graphql would drop it). Internal errors are
 //! logged, inside the request's span and so with its request id, and masked.
 
-use async_graphql::ErrorExtensions;
-use sea_orm::{DbErr, SqlErr};
+use async_graphql::{ErrorExtensions, Pos, ServerError};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use uuid::Uuid;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -26,12 +26,43 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
 }
 
-/// Everything that can go wrong while serving a request.
+/// Seconds a client is told to wait before retrying when a dependency is
+/// unavailable: long enough for a database restart or fail-over to be noticed
+/// by the pool, short enough that clients resume soon after it.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
+/// Everything that can go wrong while serving a request, from a malformed
+/// HTTP body to a failed statement: every error a client sees is one of these.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
+    /// The HTTP request is not a GraphQL request Tollgate can read.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The document does not parse.
+    #[error("{0}")]
+    ParseFailed(String),
+    /// The document is not valid against the schema or the server's rules.
+    #[error("{0}")]
+    Invalid(String),
+    /// An operation over one of the limits (`limit` names it).
+    #[error("{message}")]
+    TooComplex {
+        limit: &'static str,
+        max: u64,
+        found: u64,
+        message: String,
+    },
+    #[error("{0}")]
+    PersistedQueryNotFound(String),
+    /// Only trusted documents may run, and this is not one.
+    #[error("PersistedQueryNotFound: only trusted documents are accepted")]
+    Untrusted,
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
@@ -49,8 +80,12 @@ pub enum AppError {
     InsufficientStock { product_id: Uuid },
     #[error("too many requests, retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// A dependency (the database) cannot be reached; nothing is wrong with
+    /// the request or the client's credentials.
+    #[error("the service is unavailable, retry after {retry_after} s")]
+    Unavailable { retry_after: u64 },
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -63,8 +98,22 @@ impl AppError {
         }
     }
 
+    /// A dependency is unavailable: retry shortly.
+    pub fn unavailable() -> Self {
+        Self::Unavailable {
+            retry_after: UNAVAILABLE_RETRY_AFTER_SECS,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
+            Self::BadRequest(_) => code::BAD_REQUEST,
+            Self::PayloadTooLarge(_) => code::PAYLOAD_TOO_LARGE,
+            Self::ParseFailed(_) => code::PARSE_FAILED,
+            Self::Invalid(_) => code::VALIDATION_FAILED,
+            Self::TooComplex { .. } => code::QUERY_TOO_COMPLEX,
+            Self::PersistedQueryNotFound(_) | Self::Untrusted => code::PERSISTED_QUERY_NOT_FOUND,
+            Self::Unavailable { .. } => code::SERVICE_UNAVAILABLE,
             Self::Unauthenticated(_) => code::UNAUTHENTICATED,
             Self::Forbidden(_) => code::FORBIDDEN,
             Self::NotFound(_) => code::NOT_FOUND,
@@ -96,10 +145,78 @@ impl ErrorExtensions for AppError {
                 Self::InsufficientStock { product_id } => {
                     ext.set("productId", product_id.to_string())
                 }
-                Self::RateLimited { retry_after } => ext.set("retryAfter", *retry_after),
+                Self::RateLimited { retry_after } | Self::Unavailable { retry_after } => {
+                    ext.set("retryAfter", *retry_after)
+                }
+                Self::TooComplex {
+                    limit, max, found, ..
+                } => {
+                    ext.set("limit", *limit);
+                    ext.set("max", *max);
+                    ext.set("found", *found);
+                }
                 _ => {}
             }
         })
+    }
+}
+
+impl AppError {
+    /// The error as GraphQL reports it, at `pos` in the document (none for
+    /// an error of the whole request).
+    pub fn to_server_error(&self, pos: Option<Pos>) -> ServerError {
+        let error = self.extend();
+        let mut server_error = ServerError::new(error.message, pos);
+        server_error.extensions = error.extensions;
+        server_error
+    }
+
+    /// How long the client should wait before trying again, if it should.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after } | Self::Unavailable { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    /// A database that cannot be reached is SERVICE_UNAVAILABLE, never an
+    /// internal error (or, for the session check, a reason to sign out).
+    fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "the database is unavailable");
+            Self::unavailable()
+        } else {
+            Self::Db(err)
+        }
+    }
+}
+
+/// Whether `err` says the database could not be reached or went away, as
+/// opposed to a statement that failed on a working database.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            use sea_orm::sqlx::Error;
+            match err.as_ref() {
+                Error::Io(_)
+                | Error::PoolTimedOut
+                | Error::PoolClosed
+                | Error::WorkerCrashed
+                | Error::Tls(_) => true,
+                // PostgreSQL's classes 08 (connection exception) and 57P
+                // (operator intervention: shutdown, cannot connect now).
+                Error::Database(db) => db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -115,7 +232,7 @@ impl<T> OnConflict<T> for std::result::Result<T, DbErr> {
                 field: Some(field.to_owned()),
                 message: message.to_owned(),
             },
-            _ => AppError::Db(err),
+            _ => AppError::from(err),
         })
     }
 }
@@ -123,6 +240,6 @@ impl<T> OnConflict<T> for std::result::Result<T, DbErr> {
 /// Loader errors are shared between the requests of one batch.
 impl From<std::sync::Arc<DbErr>> for AppError {
     fn from(err: std::sync::Arc<DbErr>) -> Self {
-        Self::Internal(anyhow::anyhow!("database error: {err}"))
+        Self::from(DbErr::clone(&err))
     }
 }

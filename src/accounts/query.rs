@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object, ResultExt};
 use super::{User, service};
 use crate::{
     app::AppState,
-    auth::{OwnerOrStaff, Role, RoleGuard, Viewer},
+    auth::{OwnerOrStaff, Role, RoleGuard, Viewer, unauthenticated},
     error::AppError,
     graphql::{
         Loaders, RequestMeta,
@@ -26,13 +26,16 @@ impl AccountsQuery {
     async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match &ctx.data::<RequestMeta>()?.viewer {
             Viewer::Anonymous => Ok(None),
-            Viewer::Rejected(reason) => {
-                Err(AppError::Unauthenticated((*reason).to_owned())).extend()
-            }
             Viewer::User { id, .. } => {
-                let user = ctx.data::<Loaders>()?.users.find(*id).await.extend()?;
-                Ok(user.map(User::new))
+                match ctx.data::<Loaders>()?.users.find(*id).await.extend()? {
+                    Some(user) => Ok(Some(User::new(user))),
+                    None => Err(AppError::Unauthenticated(
+                        "the access token is invalid or expired".into(),
+                    ))
+                    .extend(),
+                }
             }
+            other => Err(unauthenticated(other)).extend(),
         }
     }
 

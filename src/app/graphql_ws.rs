@@ -31,7 +31,10 @@ use futures_util::{
 };
 use tokio::time::{Duration, Instant, sleep_until};
 
-use super::Http;
+use super::{
+    Http,
+    ws_refusals::{Refusals, Rewriter},
+};
 use crate::{
     auth::{ConnectionToken, Viewer},
     db::StatementCounter,
@@ -72,9 +75,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Upgrade {
 /// What the connection learnt at `connection_init`.
 #[derive(Default)]
 struct Handshake {
-    refused: bool,
+    /// Why the connection was refused: its close code and reason.
+    refused: Option<(u16, &'static str)>,
     expires_at: Option<Instant>,
 }
+
+impl Handshake {
+    fn refusal(handshake: &Mutex<Self>) -> Option<(u16, &'static str)> {
+        handshake.lock().ok().and_then(|h| h.refused)
+    }
+}
+
+/// Close code for a token that could not be checked because the database
+/// is unavailable ("try again later"): the client keeps its token.
+const TRY_AGAIN_LATER: u16 = 1013;
 
 /// Accepts the upgrade and serves the connection.
 pub fn upgrade(
@@ -100,6 +114,8 @@ async fn serve(
 ) {
     let handshake = Arc::new(Mutex::new(Handshake::default()));
     let (mut sink, stream) = socket.split();
+    let refusals = (protocol == WebSocketProtocols::GraphQLWS).then(Refusals::default);
+    let mut rewriter = Rewriter::new(refusals.clone());
     let input = stream
         .take_while(|message| future::ready(message.is_ok()))
         .filter_map(|message| {
@@ -124,6 +140,7 @@ async fn serve(
     let executor = Guarded {
         http: http.clone(),
         request_id: request_id.clone(),
+        refusals,
     };
     let messages = GraphQLWebSocket::new(executor, input, protocol)
         .on_connection_init(init)
@@ -145,21 +162,21 @@ async fn serve(
             }
         };
         let Some(message) = outgoing else {
-            if handshake.lock().is_ok_and(|h| h.refused) {
-                close(&mut sink, FORBIDDEN, "Forbidden").await;
+            if let Some((code, reason)) = Handshake::refusal(&handshake) {
+                close(&mut sink, code, reason).await;
             }
             return;
         };
         let frame = match message {
-            async_graphql::http::WsMessage::Text(text) => Message::Text(text.into()),
+            async_graphql::http::WsMessage::Text(text) => match rewriter.rewrite(text) {
+                Some(text) => Message::Text(text.into()),
+                None => continue,
+            },
             async_graphql::http::WsMessage::Close(code, reason) => {
-                let refused = handshake.lock().is_ok_and(|h| h.refused);
-                let (code, reason) = if refused {
-                    (FORBIDDEN, "Forbidden".to_owned())
-                } else {
-                    (code, reason)
-                };
-                close(&mut sink, code, &reason).await;
+                match Handshake::refusal(&handshake) {
+                    Some((code, reason)) => close(&mut sink, code, reason).await,
+                    None => close(&mut sink, code, &reason).await,
+                }
                 return;
             }
         };
@@ -217,16 +234,20 @@ async fn init(
         Some(token) => {
             let verified = match state.keys.verify(&token) {
                 Some(claims) => match state.sessions.viewer(&state.db, &claims).await {
-                    viewer @ Viewer::User { .. } => Some((viewer, claims)),
-                    _ => None,
+                    viewer @ Viewer::User { .. } => Ok((viewer, claims)),
+                    Viewer::Unverifiable => Err((TRY_AGAIN_LATER, "try again later")),
+                    _ => Err((FORBIDDEN, "Forbidden")),
                 },
-                None => None,
+                None => Err((FORBIDDEN, "Forbidden")),
             };
-            let Some((viewer, claims)) = verified else {
-                if let Ok(mut h) = handshake.lock() {
-                    h.refused = true;
+            let (viewer, claims) = match verified {
+                Ok(verified) => verified,
+                Err(refusal) => {
+                    if let Ok(mut h) = handshake.lock() {
+                        h.refused = Some(refusal);
+                    }
+                    return Err(refusal.1.into());
                 }
-                return Err("Forbidden".into());
             };
             let remaining = (claims.exp - Utc::now().timestamp()).max(0) as u64;
             if let Ok(mut h) = handshake.lock() {
@@ -255,26 +276,42 @@ async fn init(
 struct Guarded {
     http: Http,
     request_id: String,
+    /// Where refusals are marked, in graphql-transport-ws.
+    refusals: Option<Refusals>,
 }
 
 impl Guarded {
     fn refused(&self, errors: Vec<ServerError>) -> Response {
         let mut response = Response::from_errors(errors);
-        finalize_errors(&mut response, &self.request_id);
+        self.finalize(&mut response);
         response
+    }
+
+    /// Gives every error its code and the request id, and marks a response
+    /// to an operation that never ran (refused by the guard or by
+    /// async-graphql's validation) as a refusal.
+    fn finalize(&self, response: &mut Response) {
+        finalize_errors(response, &self.request_id);
+        let never_ran = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| e.path.is_empty());
+        if let Some(refusals) = self.refusals.as_ref().filter(|_| never_ran) {
+            refusals.mark(response);
+        }
     }
 }
 
 impl Executor for Guarded {
     async fn execute(&self, mut request: Request) -> Response {
-        let state = &self.http.state;
-        match guard::prepare_any(state, &state.trusted, &mut request) {
-            Ok(_) => {
+        match guard::admit(&self.http.state, &mut request, None).await {
+            Ok(checked) => {
+                let name = request.operation_name.clone();
                 let mut response = self.http.schema.execute(request).await;
-                finalize_errors(&mut response, &self.request_id);
+                guard::complete(&checked.document, name.as_deref(), &mut response);
+                self.finalize(&mut response);
                 response
             }
-            Err(error) => self.refused(error),
+            Err(errors) => self.refused(errors),
         }
     }
 
@@ -283,18 +320,25 @@ impl Executor for Guarded {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let state = &self.http.state;
-        if let Err(error) = guard::prepare_any(state, &state.trusted, &mut request) {
-            return stream::once(future::ready(self.refused(error))).boxed();
-        }
-        let request_id = self.request_id.clone();
-        self.http
-            .schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(move |mut response| {
-                finalize_errors(&mut response, &request_id);
-                response
-            })
-            .boxed()
+        let this = self.clone();
+        stream::once(async move {
+            let checked = match guard::admit(&this.http.state, &mut request, None).await {
+                Ok(checked) => checked,
+                Err(errors) => return stream::once(future::ready(this.refused(errors))).boxed(),
+            };
+            let name = request.operation_name.clone();
+            let session_data = session_data.unwrap_or_default();
+            this.http
+                .schema
+                .execute_stream_with_session_data(request, session_data)
+                .map(move |mut response| {
+                    guard::complete(&checked.document, name.as_deref(), &mut response);
+                    this.finalize(&mut response);
+                    response
+                })
+                .boxed()
+        })
+        .flatten()
+        .boxed()
     }
 }

@@ -9,6 +9,7 @@ mod rate_limit;
 mod request_id;
 mod router;
 mod workers;
+mod ws_refusals;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 

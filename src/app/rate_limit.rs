@@ -10,17 +10,19 @@ use std::{
     },
 };
 
+use super::{
+    Http, client,
+    graphql_http::{Reply, ResponseType},
+    request_id::RequestId,
+};
+use crate::error::AppError;
 use axum::{
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter, clock::Clock};
-use serde_json::json;
-
-use super::{Http, client, request_id::RequestId};
-use crate::error::code;
 
 /// Checks between two sweeps of idle clients from the limiter's memory.
 const SWEEP_EVERY: u64 = 10_000;
@@ -74,15 +76,15 @@ pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Re
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
-        let body = json!({ "errors": [{
-            "message": format!("too many requests, retry after {retry_after} s"),
-            "extensions": { "code": code::RATE_LIMITED, "retryAfter": retry_after, "requestId": request_id },
-        }]});
-        let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-        return response;
+        let reply = Reply {
+            request_id,
+            response_type: ResponseType::Json,
+            statements: None,
+        };
+        return reply.refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited { retry_after },
+        );
     }
     next.run(Request::from_parts(parts, body)).await
 }

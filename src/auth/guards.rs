@@ -16,6 +16,7 @@ fn viewer<'a>(ctx: &'a Context<'_>) -> Result<&'a Viewer> {
 pub fn unauthenticated(viewer: &Viewer) -> AppError {
     match viewer {
         Viewer::Rejected(reason) => AppError::Unauthenticated((*reason).to_owned()),
+        Viewer::Unverifiable => AppError::unavailable(),
         _ => AppError::Unauthenticated("sign in to do this".to_owned()),
     }
 }

@@ -11,7 +11,7 @@ use async_graphql::Enum;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use guards::{OwnerOrStaff, RoleGuard, SelfOrStaff, SignedIn};
+pub use guards::{OwnerOrStaff, RoleGuard, SelfOrStaff, SignedIn, unauthenticated};
 
 /// Account roles, ordered by privilege: CUSTOMER < STAFF < ADMIN.
 #[derive(
@@ -55,6 +55,10 @@ pub enum Viewer {
     /// Credentials were sent but grant nothing; the reason is told to fields
     /// that need a viewer.
     Rejected(&'static str),
+    /// A valid token whose session could not be checked because the
+    /// database is unavailable: it grants nothing now, but fields that need
+    /// a viewer answer SERVICE_UNAVAILABLE, so clients keep their tokens.
+    Unverifiable,
     /// A signed-in user, in the session (refresh-token family) `session`.
     User { id: Uuid, role: Role, session: Uuid },
 }
@@ -102,6 +106,7 @@ pub async fn recheck(
     match sessions.viewer(db, claims).await {
         viewer @ Viewer::User { .. } => Ok(viewer),
         Viewer::Rejected(reason) => Err(crate::error::AppError::Unauthenticated(reason.into())),
+        Viewer::Unverifiable => Err(crate::error::AppError::unavailable()),
         Viewer::Anonymous => Ok(Viewer::Anonymous),
     }
 }

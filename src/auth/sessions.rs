@@ -16,10 +16,10 @@ use super::{Role, Viewer, tokens::AccessClaims};
 
 const FRESHNESS: Duration = Duration::from_secs(1);
 
-/// The role of each live session's user; `None` once the session has ended.
+/// The user and role of each live session; `None` once the session has ended.
 #[derive(Clone)]
 pub struct SessionCheck {
-    cache: Cache<Uuid, Option<Role>>,
+    cache: Cache<Uuid, Option<(Uuid, Role)>>,
 }
 
 impl Default for SessionCheck {
@@ -41,7 +41,12 @@ impl SessionCheck {
             .try_get_with(claims.sid, live_role(db, claims.sid))
             .await;
         match state {
-            Ok(Some(role)) if role == claims.role => Viewer::User {
+            // A token signed for one user naming another user's session
+            // stands for nobody.
+            Ok(Some((user, _))) if user != claims.sub => {
+                Viewer::Rejected("the access token is invalid or expired")
+            }
+            Ok(Some((_, role))) if role == claims.role => Viewer::User {
                 id: claims.sub,
                 role,
                 session: claims.sid,
@@ -49,8 +54,8 @@ impl SessionCheck {
             Ok(Some(_)) => Viewer::Rejected("the access token is out of date; refresh it"),
             Ok(None) => Viewer::Rejected("the session has ended; sign in again"),
             Err(err) => {
-                tracing::error!(error = %err, "failed to check a session");
-                Viewer::Rejected("the session could not be checked; try again")
+                tracing::warn!(error = %err, "a session could not be checked");
+                Viewer::Unverifiable
             }
         }
     }
@@ -61,8 +66,11 @@ impl SessionCheck {
     }
 }
 
-/// The role of the user of a family that still has a live session.
-async fn live_role(db: &DatabaseConnection, family: Uuid) -> Result<Option<Role>, sea_orm::DbErr> {
+/// The user, and their role, of a family that still has a live session.
+async fn live_role(
+    db: &DatabaseConnection,
+    family: Uuid,
+) -> Result<Option<(Uuid, Role)>, sea_orm::DbErr> {
     let live = sessions::Entity::find()
         .filter(sessions::Column::FamilyId.eq(family))
         .filter(sessions::Column::RevokedAt.is_null())
@@ -72,5 +80,5 @@ async fn live_role(db: &DatabaseConnection, family: Uuid) -> Result<Option<Role>
         .await?;
     Ok(live
         .and_then(|(_, user)| user)
-        .and_then(|u| Role::parse(&u.role)))
+        .and_then(|u| Some((u.id, Role::parse(&u.role)?))))
 }

@@ -46,7 +46,7 @@ impl DocumentStore for MemoryDocuments {
 #[derive(Clone)]
 pub struct Documents {
     pub persisted: Arc<dyn DocumentStore>,
-    parsed: Cache<[u8; 32], ExecutableDocument>,
+    parsed: Cache<[u8; 32], Arc<ExecutableDocument>>,
     max_cached_len: usize,
 }
 
@@ -71,15 +71,18 @@ impl Documents {
 
     /// The parsed document of `query`, from the cache when it was parsed
     /// before (long documents are parsed every time).
-    pub fn parsed(&self, query: &str) -> Result<ExecutableDocument, async_graphql::parser::Error> {
+    pub fn parsed(
+        &self,
+        query: &str,
+    ) -> Result<Arc<ExecutableDocument>, async_graphql::parser::Error> {
         if query.len() > self.max_cached_len {
-            return parse_query(query);
+            return parse_query(query).map(Arc::new);
         }
         let key: [u8; 32] = Sha256::digest(query.as_bytes()).into();
         if let Some(document) = self.parsed.get(&key) {
             return Ok(document);
         }
-        let document = parse_query(query)?;
+        let document = Arc::new(parse_query(query)?);
         self.parsed.insert(key, document.clone());
         Ok(document)
     }

@@ -20,8 +20,8 @@ use async_graphql::{
     Positioned, Variables,
     parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
 };
-use bytes::Bytes;
 use moka::sync::Cache;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::{config::CacheConfig, limits::analysis::operation};
@@ -45,9 +45,12 @@ pub struct ResponseCache {
 #[derive(Clone, Copy, Debug)]
 pub struct Generation(u64);
 
+/// A public answer's `data`, as JSON, serialized once.
+pub type Answer = Arc<RawValue>;
+
 #[derive(Clone)]
 struct Stored {
-    body: Bytes,
+    body: Answer,
     generation: u64,
 }
 
@@ -93,14 +96,14 @@ impl ResponseCache {
 
     /// The answer stored under `key`, unless a write has cleared the cache
     /// since it was computed.
-    pub fn get(&self, key: &[u8; 32]) -> Option<Bytes> {
+    pub fn get(&self, key: &[u8; 32]) -> Option<Answer> {
         let current = self.generation.load(Ordering::SeqCst);
         let stored = self.cache.as_ref()?.get(key)?;
         (stored.generation == current).then_some(stored.body)
     }
 
     /// Stores an answer computed from `generation` on.
-    pub fn put(&self, key: [u8; 32], body: Bytes, generation: Generation) {
+    pub fn put(&self, key: [u8; 32], body: Answer, generation: Generation) {
         if let Some(cache) = &self.cache {
             let generation = generation.0;
             cache.insert(key, Stored { body, generation });
@@ -270,22 +273,31 @@ mod tests {
             &Variables::default(),
         );
         let before = cache.generation();
-        cache.put(key, Bytes::from_static(b"fresh"), before);
-        assert_eq!(cache.get(&key).as_deref(), Some(&b"fresh"[..]));
+        cache.put(key, answer("\"fresh\""), before);
+        assert_eq!(
+            cache.get(&key).map(|a| a.get().to_owned()).as_deref(),
+            Some("\"fresh\"")
+        );
 
         // An answer is computed, a write commits and clears the cache, and
         // only then is the answer stored.
         let during = cache.generation();
         cache.clear();
-        cache.put(key, Bytes::from_static(b"stale"), during);
-        assert_eq!(
-            cache.get(&key),
-            None,
+        cache.put(key, answer("\"stale\""), during);
+        assert!(
+            cache.get(&key).is_none(),
             "an answer older than the write was served"
         );
 
-        cache.put(key, Bytes::from_static(b"new"), cache.generation());
-        assert_eq!(cache.get(&key).as_deref(), Some(&b"new"[..]));
+        cache.put(key, answer("\"new\""), cache.generation());
+        assert_eq!(
+            cache.get(&key).map(|a| a.get().to_owned()).as_deref(),
+            Some("\"new\"")
+        );
+    }
+
+    fn answer(json: &str) -> Answer {
+        Arc::from(RawValue::from_string(json.to_owned()).unwrap())
     }
 
     #[test]

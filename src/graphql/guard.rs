@@ -1,29 +1,51 @@
 //! What every operation goes through before it runs, over HTTP and WebSocket
-//! alike: trusted documents, the size and nesting of its text, parsing (with
-//! a cache of parsed documents), required variables, and the operation
-//! limits. Done here rather than in schema extensions: any extension sends
-//! every field through async-graphql's slow resolve path.
+//! alike: its document found ([`persisted`]), the size and nesting of its
+//! text, parsing (with a cache of parsed documents), required variables,
+//! the operation limits, `Int` ranges and introspection. Done here rather
+//! than in schema extensions: any extension sends every field through
+//! async-graphql's slow resolve path.
 
-use async_graphql::{Request, ServerError, Value, Variables, parser::types::ExecutableDocument};
+use std::{collections::HashSet, sync::Arc};
 
-use super::trusted::TrustedDocuments;
+use async_graphql::{
+    Request, Response, ServerError, Value, Variables,
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
+};
+
+use super::{persisted, shape::shape};
 use crate::{
     app::AppState,
-    error::code,
+    error::AppError,
     limits::{
         Analysis, Limits, analyse,
         analysis::{Refusal, operation},
-        too_complex,
     },
 };
 
-/// Readies `request` to run: its parsed document attached, its analysis
-/// returned (`None` when the operation to run cannot be told; execution
-/// reports that).
-pub fn prepare(
+/// An operation that passed the checks, its parsed document attached.
+pub struct Checked {
+    /// Its analysis; `None` when the operation to run cannot be told
+    /// (execution reports that) or the guardrails are off.
+    pub analysis: Option<Analysis>,
+    /// The parsed document, kept to complete the response (see [`complete`]).
+    pub document: Arc<ExecutableDocument>,
+}
+
+/// Finds the document of `request` (by `document_id`, a persisted-query
+/// hash or its text) and readies it to run.
+pub async fn admit(
     state: &AppState,
     request: &mut Request,
-) -> Result<Option<Analysis>, Vec<ServerError>> {
+    document_id: Option<&str>,
+) -> Result<Checked, Vec<ServerError>> {
+    persisted::resolve(state, request, document_id)
+        .await
+        .map_err(|err| vec![err.to_server_error(None)])?;
+    prepare(state, request)
+}
+
+/// Readies `request`, whose document is known, to run.
+pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<ServerError>> {
     let limits = &state.config.limits;
     if state.config.guardrails {
         limits.check_text(&request.query).map_err(|e| vec![e])?;
@@ -33,33 +55,50 @@ pub fn prepare(
         .documents
         .parsed(&request.query)
         .map_err(|err| {
-            let mut error = ServerError::from(err);
-            set_code(&mut error, code::PARSE_FAILED);
-            vec![error]
+            let pos = err.positions().next();
+            vec![AppError::ParseFailed(err.to_string()).to_server_error(pos)]
         })?;
+    let name = request.operation_name.as_deref();
     let analysis = if state.config.guardrails {
-        check(
-            limits,
-            &document,
-            request.operation_name.as_deref(),
-            &request.variables,
-        )?
+        check(limits, &document, name, &request.variables)?
     } else {
         None
     };
-    request.set_parsed_query(document);
-    Ok(analysis)
+    if let Some(operation) = operation(&document, name) {
+        let operation = &operation.node;
+        if !state.config.introspection
+            && introspects(
+                &document,
+                &operation.selection_set.node,
+                &mut HashSet::new(),
+            )
+        {
+            let refused = AppError::Invalid("introspection is disabled".into());
+            return Err(vec![refused.to_server_error(None)]);
+        }
+        shape()
+            .check_ints(&request.query, &document, operation, &request.variables)
+            .map_err(|e| vec![e])?;
+    }
+    request.set_parsed_query(ExecutableDocument::clone(&document));
+    Ok(Checked { analysis, document })
 }
 
-/// Trusted documents, then [`prepare`]: for transports that do not resolve
-/// documents themselves (WebSocket).
-pub fn prepare_any(
-    state: &AppState,
-    trusted: &TrustedDocuments,
-    request: &mut Request,
-) -> Result<Option<Analysis>, Vec<ServerError>> {
-    trusted.resolve(request).map_err(|e| vec![e])?;
-    prepare(state, request)
+/// Completes a response's errored fields as the GraphQL spec says (see
+/// `shape`).
+pub fn complete(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+    response: &mut Response,
+) {
+    if let Some(operation) = operation(document, operation_name) {
+        shape().complete(
+            document,
+            &operation.node,
+            &mut response.data,
+            &response.errors,
+        );
+    }
 }
 
 fn check(
@@ -76,9 +115,13 @@ fn check(
         }
         Ok(None) => Ok(None),
         Err(Refusal::FragmentCycle(fragment)) => {
-            let mut error = too_complex("depth", limits.depth as u64, u64::MAX);
-            error.message = format!("fragment {fragment} spreads itself");
-            Err(vec![error])
+            let refused = AppError::TooComplex {
+                limit: "depth",
+                max: limits.depth as u64,
+                found: u64::MAX,
+                message: format!("fragment {fragment} spreads itself"),
+            };
+            Err(vec![refused.to_server_error(None)])
         }
     }
 }
@@ -99,23 +142,35 @@ fn check_required_variables(
         let variable = &definition.name.node;
         let given = variables.get(variable).is_some_and(|v| *v != Value::Null);
         if !definition.var_type.node.nullable && definition.default_value.is_none() && !given {
-            let mut error = ServerError::new(
-                format!(
-                    "variable \"${variable}\" of required type \"{}\" was not provided",
-                    definition.var_type.node
-                ),
-                Some(definition.name.pos),
+            let message = format!(
+                "variable \"${variable}\" of required type \"{}\" was not provided",
+                definition.var_type.node
             );
-            set_code(&mut error, code::VALIDATION_FAILED);
-            return Err(error);
+            return Err(AppError::Invalid(message).to_server_error(Some(definition.name.pos)));
         }
     }
     Ok(())
 }
 
-fn set_code(error: &mut ServerError, value: &str) {
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", value);
+/// Whether a root selection set asks for the schema (`__schema`, `__type`;
+/// `__typename` is no introspection of the schema).
+fn introspects<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    spread: &mut HashSet<&'a str>,
+) -> bool {
+    set.items.iter().any(|selection| match &selection.node {
+        Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
+        Selection::InlineFragment(fragment) => {
+            introspects(document, &fragment.node.selection_set.node, spread)
+        }
+        Selection::FragmentSpread(fragment) => {
+            let name = fragment.node.fragment_name.node.as_str();
+            spread.insert(name)
+                && document
+                    .fragments
+                    .get(name)
+                    .is_some_and(|f| introspects(document, &f.node.selection_set.node, spread))
+        }
+    })
 }

@@ -6,7 +6,9 @@ pub mod guard;
 pub mod ids;
 pub mod loaders;
 pub mod pagination;
+pub mod persisted;
 pub mod prime;
+pub mod shape;
 pub mod trusted;
 
 use std::net::IpAddr;

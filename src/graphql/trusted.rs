@@ -6,10 +6,8 @@
 
 use std::{collections::HashMap, sync::Arc};
 
+use crate::cache::documents::sha256_hex;
 use anyhow::{Context, bail};
-use async_graphql::{Request, ServerError, ServerResult, Value};
-
-use crate::{cache::documents::sha256_hex, error::code};
 
 /// The manifest, and whether only its documents may run.
 #[derive(Default)]
@@ -59,42 +57,5 @@ impl TrustedDocuments {
 
     pub fn contains(&self, query: &str) -> bool {
         self.documents.contains_key(&sha256_hex(query))
-    }
-
-    /// Resolves a request's document by its persisted-query hash when the
-    /// manifest has it; in only-trusted mode refuses anything else.
-    pub fn resolve(&self, request: &mut Request) -> ServerResult<()> {
-        if request.query.is_empty()
-            && let Some(document) = persisted_hash(request).and_then(|hash| self.get(&hash))
-        {
-            request.query = document.to_string();
-        }
-        if self.only && !self.contains(&request.query) {
-            return Err(untrusted());
-        }
-        Ok(())
-    }
-}
-
-/// The error for a document that is not trusted.
-pub fn untrusted() -> ServerError {
-    let mut error = ServerError::new(
-        "PersistedQueryNotFound: only trusted documents are accepted",
-        None,
-    );
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code::PERSISTED_QUERY_NOT_FOUND);
-    error
-}
-
-fn persisted_hash(request: &Request) -> Option<String> {
-    match request.extensions.0.get("persistedQuery") {
-        Some(Value::Object(fields)) => match fields.get("sha256Hash") {
-            Some(Value::String(hash)) => Some(hash.clone()),
-            _ => None,
-        },
-        _ => None,
     }
 }

@@ -7,7 +7,7 @@ pub mod budget;
 
 use async_graphql::ServerError;
 
-use crate::error::code;
+use crate::error::AppError;
 
 pub use analysis::{Analysis, analyse};
 
@@ -42,17 +42,16 @@ impl Default for Limits {
 }
 
 /// QUERY_TOO_COMPLEX naming the limit, its maximum and what was found.
-pub fn too_complex(limit: &str, max: u64, found: u64) -> ServerError {
-    let mut error = ServerError::new(
-        format!("the operation is too complex: {limit} is {found}, at most {max} is allowed"),
-        None,
-    );
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    extensions.set("code", code::QUERY_TOO_COMPLEX);
-    extensions.set("limit", limit);
-    extensions.set("max", max);
-    extensions.set("found", found);
-    error
+pub fn too_complex(limit: &'static str, max: u64, found: u64) -> ServerError {
+    AppError::TooComplex {
+        limit,
+        max,
+        found,
+        message: format!(
+            "the operation is too complex: {limit} is {found}, at most {max} is allowed"
+        ),
+    }
+    .to_server_error(None)
 }
 
 impl Limits {

@@ -276,13 +276,7 @@ fn urlencode(text: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_misses_of_one_product_load_it_once() {
     let app = TestApp::seeded_with(|args| args.response_cache = Some("false".into())).await;
-    let id = app
-        .data(
-            "{ products(first: 1) { edges { node { id } } } }",
-            json!({}),
-        )
-        .await["products"]["edges"][0]["node"]["id"]
-        .clone();
+    let id = app.newest_product_id().await;
     app.state
         .caches
         .entities

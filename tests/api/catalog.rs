@@ -179,7 +179,7 @@ async fn anonymous_viewers_never_see_inactive_products() {
             json!({ "id": inactive.id }),
         )
         .await;
-    assert_eq!(data["product"], Value::Null);
+    assert_eq!(data.get("product"), Some(&Value::Null));
     let listed = all_pages(&app, 100, "NEWEST", json!({ "active": false })).await;
     assert!(!listed.is_empty());
     assert!(
@@ -203,7 +203,7 @@ async fn a_malformed_id_is_bad_user_input_and_an_unknown_one_is_null() {
             json!({ "id": uuid::Uuid::now_v7() }),
         )
         .await;
-    assert_eq!(data["product"], Value::Null);
+    assert_eq!(data.get("product"), Some(&Value::Null));
 }
 
 #[tokio::test]
@@ -272,7 +272,7 @@ async fn a_product_without_reviews_has_no_average_rating() {
             json!({ "id": product.id }),
         )
         .await;
-    assert_eq!(data["product"]["averageRating"], Value::Null);
+    assert_eq!(data.pointer("/product/averageRating"), Some(&Value::Null));
     assert_eq!(data["product"]["reviews"]["edges"], json!([]));
     assert_eq!(
         data["product"]["reviews"]["pageInfo"],
@@ -311,7 +311,7 @@ async fn a_review_authors_email_is_null_with_forbidden_and_the_review_survives()
     assert!(
         authors
             .iter()
-            .all(|a| a["email"].is_null() && a["displayName"].is_string())
+            .all(|a| a.get("email") == Some(&Value::Null) && a["displayName"].is_string())
     );
 }
 

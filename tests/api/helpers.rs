@@ -368,6 +368,17 @@ impl TestApp {
             .stock
     }
 
+    /// The id of the newest product a visitor sees.
+    pub async fn newest_product_id(&self) -> Value {
+        let data = self
+            .data(
+                "{ products(first: 1) { edges { node { id } } } }",
+                json!({}),
+            )
+            .await;
+        data["products"]["edges"][0]["node"]["id"].clone()
+    }
+
     /// Runs one operation that must succeed and returns its `data`.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.graphql(query, variables).await.json();

@@ -8,6 +8,7 @@ mod accounts;
 mod caching;
 mod catalog;
 mod cli;
+mod client_results;
 mod commerce;
 mod contract;
 mod guards;

@@ -41,7 +41,11 @@ async fn assert_refused(app: &TestApp, token: &str, what: &str) {
         .graphql_as(Some(token), VIEWER_AND_CATALOG, json!({}))
         .await
         .json();
-    assert_eq!(body["data"]["viewer"], Value::Null, "{what}: {body}");
+    assert_eq!(
+        body.pointer("/data/viewer"),
+        Some(&Value::Null),
+        "{what}: {body}"
+    );
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{what}: {body}");
     let message = body["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("invalid or expired"), "{what}: {message}");
@@ -197,4 +201,32 @@ async fn a_token_signed_by_the_previous_key_still_verifies_after_rotation() {
         .sibling(|args| args.jwt_secret = Some(new_secret.into()))
         .await;
     assert_refused(&forgotten, &session.access_token, "retired key").await;
+}
+
+#[tokio::test]
+async fn a_verified_token_for_a_user_or_session_that_does_not_exist_is_unauthenticated() {
+    let app = TestApp::seeded().await;
+    let session = signed_in(&app).await;
+    let claims = claims_of(&session.access_token);
+    let user: uuid::Uuid = claims["sub"].as_str().unwrap().parse().unwrap();
+    let sid: uuid::Uuid = claims["sid"].as_str().unwrap().parse().unwrap();
+    let nobody = uuid::Uuid::now_v7();
+    let cases = [
+        (nobody, sid, "a user that does not exist, in a live session"),
+        (user, nobody, "a session that does not exist"),
+        (nobody, nobody, "neither"),
+    ];
+    for (sub, sid, what) in cases {
+        let token = app
+            .state
+            .keys
+            .issue(sub, tollgate::auth::Role::Customer, sid)
+            .unwrap();
+        let body = app
+            .graphql_as(Some(&token), "{ viewer { id } }", json!({}))
+            .await
+            .json();
+        assert_eq!(body["data"], json!({ "viewer": null }), "{what}: {body}");
+        assert_eq!(error_code(&body), "UNAUTHENTICATED", "{what}: {body}");
+    }
 }

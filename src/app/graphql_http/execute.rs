@@ -1,9 +1,7 @@
 //! Running operations as the request's viewer: per-operation loaders,
 //! statement counting, the client's cost budget, and the public response cache.
 
-use async_graphql::{
-    BatchResponse, ErrorExtensions, Response, ServerError, parser::types::OperationType,
-};
+use async_graphql::{BatchResponse, Response, parser::types::OperationType};
 use axum::{
     http::{StatusCode, header},
     response::Response as HttpResponse,
@@ -17,9 +15,10 @@ use super::{
 use crate::{
     app::{Http, client},
     auth::{self, Viewer},
+    cache::responses::Answer,
     db::StatementCounter,
-    error::{AppError, code},
-    graphql::{Loaders, RequestMeta, trusted::untrusted},
+    error::AppError,
+    graphql::{Loaders, RequestMeta, guard},
     limits::{
         analysis,
         budget::{Taken, actual_cost, cost_extension},
@@ -74,17 +73,14 @@ pub async fn execute(
             anonymous && !batched,
         )
         .await;
-        let mut prepared = match prepared {
+        let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(Unprepared::Untrusted) if !batched => {
-                return reply.refuse(
-                    StatusCode::BAD_REQUEST,
-                    code::PERSISTED_QUERY_NOT_FOUND,
-                    &untrusted().message,
-                );
+                return reply.refuse(StatusCode::BAD_REQUEST, AppError::Untrusted);
             }
             Err(Unprepared::Untrusted) => {
-                responses.push(Response::from_errors(vec![untrusted()]));
+                let error = AppError::Untrusted.to_server_error(None);
+                responses.push(Response::from_errors(vec![error]));
                 continue;
             }
             Err(Unprepared::Error(errors)) => {
@@ -92,10 +88,10 @@ pub async fn execute(
                 continue;
             }
         };
-        if via == Via::Get && !is_query(&mut prepared) {
+        if via == Via::Get && !is_query(&prepared) {
             return reply.only_queries_over_get();
         }
-        match run(http, &meta, &counter, prepared, &reply).await {
+        match run(http, &meta, &counter, prepared).await {
             Ran::Response(response) => responses.push(response),
             Ran::Public(body, public) if !batched => return reply.public(body, public),
             Ran::Public(..) => {}
@@ -123,16 +119,21 @@ async fn run(
     meta: &RequestMeta,
     counter: &StatementCounter,
     prepared: Prepared,
-    reply: &Reply,
 ) -> Ran {
     let state = &http.state;
+    let name = prepared.request.operation_name.clone();
+    let document = prepared.document.clone();
+    let complete = |mut response: Response| {
+        guard::complete(&document, name.as_deref(), &mut response);
+        response
+    };
     if !state.config.guardrails {
         let request = prepared.request.data(meta.clone()).data(Loaders::new(
             &state.db,
             &state.caches.entities,
             counter,
         ));
-        return Ran::Response(counter.scope(http.schema.execute(request)).await);
+        return Ran::Response(complete(counter.scope(http.schema.execute(request)).await));
     }
     let client = budget_key(meta);
     // An operation over the cost limit is refused by the limits, not charged.
@@ -147,10 +148,8 @@ async fn run(
             retry_after,
             status,
         } => {
-            let limited = AppError::RateLimited { retry_after }.extend();
-            let mut error = ServerError::new(limited.message, None);
-            error.extensions = limited.extensions;
-            let mut response = Response::from_errors(vec![error]);
+            let limited = AppError::RateLimited { retry_after }.to_server_error(None);
+            let mut response = Response::from_errors(vec![limited]);
             let cost = cost_extension(requested, 0, status);
             response.extensions.insert(
                 "cost".into(),
@@ -161,12 +160,9 @@ async fn run(
     };
     let responses = &state.caches.responses;
     let max_age = responses.max_age();
-    if let Some(body) = prepared.public_key.and_then(|key| responses.get(&key)) {
-        let body = with_cost(
-            &String::from_utf8_lossy(&body),
-            cost_extension(requested, requested, status),
-        );
-        return Ran::Public(body, Public::Hit { max_age });
+    if let Some(answer) = prepared.public_key.and_then(|key| responses.get(&key)) {
+        let cost = cost_extension(requested, requested, status);
+        return Ran::Public(Reply::public_body(&answer, cost), Public::Hit { max_age });
     }
     let request = prepared.request.data(meta.clone()).data(Loaders::new(
         &state.db,
@@ -174,14 +170,16 @@ async fn run(
         counter,
     ));
     let generation = responses.generation();
-    let mut response = counter.scope(http.schema.execute(request)).await;
+    let mut response = complete(counter.scope(http.schema.execute(request)).await);
     let actual = actual_cost(&response.data).min(requested);
     let status = state.budgets.give_back(&client, requested - actual).await;
     let cost = cost_extension(requested, actual, status);
-    if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty()) {
-        let body = reply.public_body(&response);
-        responses.put(key, body.clone().into(), generation);
-        return Ran::Public(with_cost(&body, cost), Public::Miss { max_age });
+    if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty())
+        && let Ok(answer) = serde_json::value::to_raw_value(&response.data)
+    {
+        let answer = Answer::from(answer);
+        responses.put(key, answer.clone(), generation);
+        return Ran::Public(Reply::public_body(&answer, cost), Public::Miss { max_age });
     }
     response.extensions.insert(
         "cost".into(),
@@ -190,21 +188,10 @@ async fn run(
     Ran::Response(response)
 }
 
-/// Adds `extensions.cost` to a cached body (`{"data":…}`, no extensions).
-fn with_cost(body: &str, cost: serde_json::Value) -> String {
-    match body.strip_suffix('}') {
-        Some(open) => format!("{open},\"extensions\":{{\"cost\":{cost}}}}}"),
-        None => body.to_owned(),
-    }
-}
-
 /// Whether the operation is a query (a document that does not parse is left
 /// for execution to report).
-fn is_query(prepared: &mut Prepared) -> bool {
-    let name = prepared.request.operation_name.clone();
-    match prepared.request.parsed_query() {
-        Ok(document) => analysis::operation(document, name.as_deref())
-            .is_none_or(|op| op.node.ty == OperationType::Query),
-        Err(_) => true,
-    }
+fn is_query(prepared: &Prepared) -> bool {
+    let name = prepared.request.operation_name.as_deref();
+    analysis::operation(&prepared.document, name)
+        .is_none_or(|op| op.node.ty == OperationType::Query)
 }

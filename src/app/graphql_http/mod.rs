@@ -21,15 +21,14 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use self::{
     execute::{Via, execute},
     incoming::{GetParams, Incoming},
-    negotiate::ResponseType,
-    response::Reply,
 };
+pub use self::{negotiate::ResponseType, response::Reply};
 use super::{
     Http, client, graphiql,
     graphql_ws::{self, Upgrade},
     request_id::RequestId,
 };
-use crate::error::code;
+use crate::error::AppError;
 
 /// POST /graphql
 pub async fn post(
@@ -50,8 +49,7 @@ pub async fn post(
     if !negotiate::is_json_body(header_str(&headers, header::CONTENT_TYPE)) {
         return reply.refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code::BAD_REQUEST,
-            "the request body must be application/json",
+            AppError::BadRequest("the request body must be application/json".into()),
         );
     }
     let limit = http.state.config.body_limit_bytes;
@@ -61,15 +59,13 @@ pub async fn post(
             let message = format!("the request body is larger than {limit} bytes");
             return reply.refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                code::PAYLOAD_TOO_LARGE,
-                &message,
+                AppError::PayloadTooLarge(message),
             );
         }
         Err(_) => {
             return reply.refuse(
                 StatusCode::BAD_REQUEST,
-                code::BAD_REQUEST,
-                "the request body could not be read",
+                AppError::BadRequest("the request body could not be read".into()),
             );
         }
     };
@@ -78,19 +74,21 @@ pub async fn post(
         Ok(incoming::Body::Batch(many)) => (many, true),
         Err(_) => {
             let message = "the request body is not a GraphQL request in JSON";
-            return reply.refuse(StatusCode::BAD_REQUEST, code::BAD_REQUEST, message);
+            return reply.refuse(
+                StatusCode::BAD_REQUEST,
+                AppError::BadRequest(message.into()),
+            );
         }
     };
     let batch_limit = http.state.config.batch_limit;
     if operations.is_empty() || operations.len() > batch_limit {
         let message = format!("a batch must hold 1 to {batch_limit} operations");
-        return reply.refuse(StatusCode::BAD_REQUEST, code::BAD_REQUEST, &message);
+        return reply.refuse(StatusCode::BAD_REQUEST, AppError::BadRequest(message));
     }
     if !operations.iter().all(Incoming::names_a_document) {
         return reply.refuse(
             StatusCode::BAD_REQUEST,
-            code::BAD_REQUEST,
-            "`query` is required",
+            AppError::BadRequest("`query` is required".into()),
         );
     }
     execute(&http, reply, &headers, peer, Via::Post, operations, batched).await
@@ -126,7 +124,10 @@ pub async fn get(
     let Some(incoming) = params.ok().and_then(|Query(p)| p.into_incoming()) else {
         let message =
             "a GET request needs `query`, and `variables` and `extensions` must be JSON objects";
-        return reply.refuse(StatusCode::BAD_REQUEST, code::BAD_REQUEST, message);
+        return reply.refuse(
+            StatusCode::BAD_REQUEST,
+            AppError::BadRequest(message.into()),
+        );
     };
     execute(
         &http,
@@ -163,7 +164,9 @@ fn not_acceptable(request_id: String) -> HttpResponse {
     }
     .refuse(
         StatusCode::NOT_ACCEPTABLE,
-        code::BAD_REQUEST,
-        "acceptable response types are application/graphql-response+json and application/json",
+        AppError::BadRequest(
+            "acceptable response types are application/graphql-response+json and application/json"
+                .into(),
+        ),
     )
 }

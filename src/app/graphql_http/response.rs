@@ -1,15 +1,22 @@
 //! Turning executed operations, and requests refused before execution, into
-//! HTTP responses with the binding error details.
+//! HTTP responses with the binding error details. Every body is serialized
+//! from a GraphQL response, and every refusal is an [`AppError`].
 
-use async_graphql::{BatchResponse, Response, Value};
+use std::collections::BTreeMap;
+
+use async_graphql::{BatchResponse, Response, ServerError, Value};
 use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
-use serde_json::json;
+use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::negotiate::ResponseType;
-use crate::{error::code, graphql::finalize_errors};
+use crate::{
+    error::{AppError, code},
+    graphql::finalize_errors,
+};
 
 /// What every response of one request shares.
 pub struct Reply {
@@ -29,15 +36,23 @@ pub enum Public {
 }
 
 impl Reply {
-    /// A request refused before any operation ran.
-    pub fn refuse(&self, status: StatusCode, code: &str, message: &str) -> HttpResponse {
-        let body = json!({
-            "errors": [{
-                "message": message,
-                "extensions": { "code": code, "requestId": self.request_id },
-            }]
-        });
-        self.json(status, &body)
+    /// A request refused before any operation ran, with `Retry-After` when
+    /// the error says when to try again.
+    pub fn refuse(&self, status: StatusCode, error: AppError) -> HttpResponse {
+        let mut response = Response::from_errors(vec![error.to_server_error(None)]);
+        self.finalize(&mut response);
+        let body = Body {
+            response: &response,
+            ran: false,
+        };
+        let body = serde_json::to_string(&body).unwrap_or_else(|_| internal_body());
+        let mut refused = self.respond(status, body);
+        if let Some(seconds) = error.retry_after() {
+            refused
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        refused
     }
 
     /// The result of a single operation or of a batch.
@@ -45,8 +60,8 @@ impl Reply {
         match response {
             BatchResponse::Single(mut one) => {
                 self.finalize(&mut one);
-                if let Some(retry_after) = refused_by_limiter(&one) {
-                    let mut response = self.respond(StatusCode::TOO_MANY_REQUESTS, to_json(&one));
+                if let Some((status, retry_after)) = refused_as_a_whole(&one) {
+                    let mut response = self.respond(status, to_json(&one));
                     response
                         .headers_mut()
                         .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
@@ -62,14 +77,11 @@ impl Reply {
                 self.respond(status, to_json(&one))
             }
             BatchResponse::Batch(mut many) => {
-                let body: Vec<String> = many
-                    .iter_mut()
-                    .map(|one| {
-                        self.finalize(one);
-                        to_json(one)
-                    })
-                    .collect();
-                self.respond(StatusCode::OK, format!("[{}]", body.join(",")))
+                for one in &mut many {
+                    self.finalize(one);
+                }
+                let body = serde_json::to_string(&many.iter().map(Body::of).collect::<Vec<_>>());
+                self.respond(StatusCode::OK, body.unwrap_or_else(|_| internal_body()))
             }
         }
     }
@@ -82,8 +94,7 @@ impl Reply {
     pub fn only_queries_over_get(&self) -> HttpResponse {
         let mut refused = self.refuse(
             StatusCode::METHOD_NOT_ALLOWED,
-            code::BAD_REQUEST,
-            "only queries may be sent with GET; use POST",
+            AppError::BadRequest("only queries may be sent with GET; use POST".into()),
         );
         refused
             .headers_mut()
@@ -91,9 +102,22 @@ impl Reply {
         refused
     }
 
-    /// The body of a successful public response, for the response cache.
-    pub fn public_body(&self, response: &Response) -> String {
-        to_json(response)
+    /// The body of a public answer, with this request's `extensions.cost`.
+    pub fn public_body(data: &RawValue, cost: serde_json::Value) -> String {
+        #[derive(Serialize)]
+        struct PublicBody<'a> {
+            data: &'a RawValue,
+            extensions: Extensions,
+        }
+        #[derive(Serialize)]
+        struct Extensions {
+            cost: serde_json::Value,
+        }
+        let body = PublicBody {
+            data,
+            extensions: Extensions { cost },
+        };
+        serde_json::to_string(&body).unwrap_or_else(|_| internal_body())
     }
 
     /// A public catalog response, cacheable by browsers and CDNs.
@@ -115,10 +139,6 @@ impl Reply {
         response
     }
 
-    fn json(&self, status: StatusCode, body: &serde_json::Value) -> HttpResponse {
-        self.respond(status, body.to_string())
-    }
-
     fn respond(&self, status: StatusCode, body: String) -> HttpResponse {
         let mut response = (
             status,
@@ -138,56 +158,106 @@ impl Reply {
     }
 }
 
-/// A response to a document that could not be parsed or validated: no
-/// operation ran, so it has no `data`.
+fn has_code(error: &ServerError, wanted: &[&str]) -> bool {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .is_some_and(|c| wanted.iter().any(|w| *c == Value::from(*w)))
+}
+
+/// A response to a request that did not run: its document could not be
+/// parsed or validated, or its variables not coerced. It has no `data`.
 fn is_request_error(response: &Response) -> bool {
     response.data == Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| {
-            e.extensions
-                .as_ref()
-                .and_then(|x| x.get("code"))
-                .is_some_and(|c| {
-                    *c == Value::from(code::PARSE_FAILED)
-                        || *c == Value::from(code::VALIDATION_FAILED)
-                })
+            has_code(e, &[code::PARSE_FAILED, code::VALIDATION_FAILED])
+                || (e.path.is_empty() && has_code(e, &[code::BAD_USER_INPUT]))
         })
 }
 
-/// When a limiter refused the whole operation (no data, only RATE_LIMITED
-/// errors), the longest `retryAfter`: the response is then HTTP 429.
-fn refused_by_limiter(response: &Response) -> Option<u64> {
-    if response.data != Value::Null || response.errors.is_empty() {
+/// When nothing could be answered because a limiter refused the operation
+/// (HTTP 429) or a dependency is unavailable (HTTP 503): the status and the
+/// longest `retryAfter`.
+fn refused_as_a_whole(response: &Response) -> Option<(StatusCode, u64)> {
+    let no_data = match &response.data {
+        Value::Null => true,
+        Value::Object(fields) => fields.values().all(|v| *v == Value::Null),
+        _ => false,
+    };
+    if !no_data || response.errors.is_empty() {
         return None;
     }
-    let mut longest = 0;
-    for error in &response.errors {
-        let extensions = error.extensions.as_ref()?;
-        if extensions.get("code") != Some(&Value::from(code::RATE_LIMITED)) {
-            return None;
-        }
-        if let Some(Value::Number(n)) = extensions.get("retryAfter") {
-            longest = longest.max(n.as_u64().unwrap_or(1));
-        }
-    }
-    Some(longest.max(1))
+    let status = if response
+        .errors
+        .iter()
+        .all(|e| has_code(e, &[code::RATE_LIMITED]))
+    {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if response
+        .errors
+        .iter()
+        .all(|e| has_code(e, &[code::SERVICE_UNAVAILABLE]))
+    {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        return None;
+    };
+    let longest = response
+        .errors
+        .iter()
+        .filter_map(|e| match e.extensions.as_ref()?.get("retryAfter") {
+            Some(Value::Number(n)) => n.as_u64(),
+            _ => None,
+        })
+        .max();
+    Some((status, longest.unwrap_or(1).max(1)))
 }
 
-/// The JSON text of a response, serialized once; a request error has no `data`.
-fn to_json(response: &Response) -> String {
-    #[derive(serde::Serialize)]
-    struct RequestError<'a> {
-        errors: &'a [async_graphql::ServerError],
-        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-        extensions: &'a std::collections::BTreeMap<String, Value>,
+/// A response as its JSON is sent: one whose operation did not run (a
+/// request error) has no `data`.
+struct Body<'a> {
+    response: &'a Response,
+    ran: bool,
+}
+
+impl<'a> Body<'a> {
+    fn of(response: &'a Response) -> Self {
+        Self {
+            response,
+            ran: !is_request_error(response),
+        }
     }
-    let text = if is_request_error(response) {
-        serde_json::to_string(&RequestError {
-            errors: &response.errors,
-            extensions: &response.extensions,
-        })
-    } else {
-        serde_json::to_string(response)
-    };
-    text.unwrap_or_else(|_| r#"{"errors":[{"message":"internal server error"}]}"#.to_owned())
+}
+
+impl Serialize for Body<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct RequestError<'a> {
+            errors: &'a [ServerError],
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            extensions: &'a BTreeMap<String, Value>,
+        }
+        if self.ran {
+            self.response.serialize(serializer)
+        } else {
+            RequestError {
+                errors: &self.response.errors,
+                extensions: &self.response.extensions,
+            }
+            .serialize(serializer)
+        }
+    }
+}
+
+/// The JSON text of a response, serialized once.
+fn to_json(response: &Response) -> String {
+    serde_json::to_string(&Body::of(response)).unwrap_or_else(|_| internal_body())
+}
+
+fn internal_body() -> String {
+    let error = AppError::Internal(anyhow::anyhow!("a response could not be serialized"));
+    let body = serde_json::json!({ "errors": [{ "message": "internal server error", "extensions": { "code": error.code() } }] });
+    body.to_string()
 }
