@@ -1,10 +1,13 @@
-//! `serve` as an operator starts it: what it seeds.
+//! `serve` as an operator starts it: what it seeds and which SQLite files it
+//! creates.
+
+use std::{path::Path, process::Output};
 
 use entity::{products, users};
 use sea_orm::{Database, EntityTrait, PaginatorTrait};
 
 use crate::{
-    binary::{Server, stderr, tollgate},
+    binary::{Server, assert_fails_naming, stderr, tollgate, tollgate_in},
     helpers::TestDatabase,
 };
 
@@ -24,6 +27,11 @@ async fn counts(url: &str) -> (u64, u64) {
 fn succeeds(args: &[&str], envs: &[(&str, &str)]) {
     let output = tollgate(args, envs, None);
     assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+}
+
+/// `migrate` on `url`, run in the folder `dir`.
+fn migrate_in(dir: &Path, url: &str) -> Output {
+    tollgate_in(Some(dir), &["migrate"], &[("DATABASE_URL", url)], None)
 }
 
 fn start(envs: &[(&str, &str)]) -> Server {
@@ -84,4 +92,49 @@ async fn serve_after_create_admin_starts_and_seeds_nothing() {
 
     assert!(response.contains(NO_PRODUCTS), "{response}");
     assert_eq!(counts(url).await, (1, 0));
+}
+
+#[test]
+fn a_missing_sqlite_file_is_created_with_its_folder_whatever_the_query_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("sqlite://data/app.db", "data/app.db"),
+        ("sqlite:plain.db", "plain.db"),
+        ("sqlite://shared.db?cache=shared", "shared.db"),
+        ("sqlite://a/b/rw.db?mode=rw", "a/b/rw.db"),
+        ("sqlite://rwc.db?mode=rwc", "rwc.db"),
+    ];
+    for (url, file) in cases {
+        let output = migrate_in(dir.path(), url);
+        assert!(output.status.success(), "{url}: {}", stderr(&output));
+        assert!(dir.path().join(file).is_file(), "{url} made no {file}");
+    }
+
+    let served = dir.path().join("served/app.db");
+    let url = format!("sqlite://{}", served.display());
+    drop(start(&[("DATABASE_URL", &url)]));
+    assert!(served.is_file());
+}
+
+#[test]
+fn a_read_only_sqlite_url_never_creates_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://missing/ro.db?mode=ro";
+
+    let output = migrate_in(dir.path(), url);
+
+    assert_fails_naming(&output, "DATABASE_URL");
+    assert!(!dir.path().join("missing").exists());
+}
+
+#[test]
+fn in_memory_sqlite_urls_still_work_and_leave_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite::memory:";
+    let output = migrate_in(dir.path(), url);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let server = start(&[("DATABASE_URL", url)]);
+    assert!(server.query(FIRST_PRODUCT).contains(r#""sku":"TG-"#));
+    drop(server);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
