@@ -1,9 +1,11 @@
-//! `serve` as an operator starts it: what it seeds and which SQLite files it
-//! creates.
+//! `serve` as an operator starts it: what it seeds, which SQLite files it
+//! creates, and which configuration errors it names before touching the
+//! database.
 
 use std::{path::Path, process::Output};
 
 use entity::{products, users};
+use migration::{Migrator, MigratorTrait};
 use sea_orm::{Database, EntityTrait, PaginatorTrait};
 
 use crate::{
@@ -137,4 +139,59 @@ fn in_memory_sqlite_urls_still_work_and_leave_no_file() {
     assert!(server.query(FIRST_PRODUCT).contains(r#""sku":"TG-"#));
     drop(server);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// Manifests `TRUSTED_DOCUMENTS=only` cannot start with: none, unreadable,
+/// not JSON, and an entry whose key is not its document's hash.
+fn bad_manifests(dir: &Path) -> [Option<String>; 4] {
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        Some(path.display().to_string())
+    };
+    [
+        None,
+        Some(dir.join("missing.json").display().to_string()),
+        write("invalid.json", "not json"),
+        write(
+            "forged.json",
+            &format!(r#"{{"{}": "{{ viewer {{ id }} }}"}}"#, "0".repeat(64)),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn a_bad_trusted_documents_manifest_is_named_before_the_database_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create().await;
+    let unreachable = "postgres://postgres@127.0.0.1:1/none";
+    let production = [("TOLLGATE_ENV", "production"), ("JWT_SECRET", SECRET)];
+    // Production with pending migrations, development (which would migrate),
+    // and a database that does not answer.
+    let settings: [(&str, &[(&str, &str)]); 3] = [
+        (&database.url, &production),
+        (&database.url, &[]),
+        (unreachable, &[]),
+    ];
+    for manifest in bad_manifests(dir.path()) {
+        for (url, extra) in settings {
+            let mut envs = vec![("DATABASE_URL", url), ("TRUSTED_DOCUMENTS", "only")];
+            envs.extend_from_slice(extra);
+            if let Some(path) = &manifest {
+                envs.push(("TRUSTED_DOCUMENTS_MANIFEST", path));
+            }
+
+            let output = tollgate(&["serve"], &envs, None);
+
+            assert_fails_naming(&output, "TRUSTED_DOCUMENTS_MANIFEST");
+        }
+    }
+
+    let db = Database::connect(&database.url).await.unwrap();
+    let pending = Migrator::get_pending_migrations(&db).await.unwrap().len();
+    assert_eq!(
+        pending,
+        Migrator::migrations().len(),
+        "nothing was migrated"
+    );
 }
