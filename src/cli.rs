@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use migration::{Migrator, MigratorTrait};
 
 use crate::{
-    Application, Config,
+    AppState, Application, Config,
     accounts::{
         input::{Email, Password},
         password::Passwords,
@@ -119,15 +119,36 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "DATABASE_URL: {pending} migrations are pending; run `tollgate migrate` first"
         );
     }
+    let production = config.is_production();
     let app = Application::build(config).await?;
-    if seed::catalog_is_empty(&app.state().db).await? {
-        seed::seed(&app.state().db, &app.state().passwords, seed::Size::Demo).await?;
-        tracing::info!("seeded the demo catalog");
+    if !production {
+        seed_demo_catalog(app.state()).await;
     }
     let addr = app.local_addr()?;
     tracing::info!("Tollgate is listening on http://{addr}/graphql");
     println!("GraphiQL: http://{addr}/graphql");
     app.run_until_stopped().await
+}
+
+/// The demo catalog is a development convenience: it goes only into a
+/// database with no users and no products (so never next to an administrator
+/// made with `create-admin`), and failing to load it must not keep the server
+/// from starting.
+async fn seed_demo_catalog(state: &AppState) {
+    let seeded = async {
+        if seed::is_empty(&state.db).await? {
+            seed::seed(&state.db, &state.passwords, seed::Size::Demo)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    match seeded.await {
+        Ok(Some(summary)) => tracing::info!("seeded the demo catalog: {summary}"),
+        Ok(None) => {}
+        Err(err) => tracing::warn!("did not seed the demo catalog: {err:#}"),
+    }
 }
 
 async fn create_admin(

@@ -4,12 +4,18 @@
 use std::{
     fmt,
     net::{IpAddr, SocketAddr},
+    str::FromStr,
+    sync::Arc,
     time::Duration,
 };
 
 use clap::Args;
+use sea_orm::sqlx::{postgres::PgConnectOptions, sqlite::SqliteConnectOptions};
 
-use crate::limits::{Limits, budget::BudgetConfig};
+use crate::{
+    graphql::trusted::TrustedDocuments,
+    limits::{Limits, budget::BudgetConfig},
+};
 
 /// Where the server runs: development is forgiving, production is strict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -215,10 +221,9 @@ pub struct Config {
     pub rate_limit: (u32, u32),
     /// Whether introspection queries are answered.
     pub introspection: bool,
-    /// Accept only documents of the trusted-documents manifest.
-    pub trusted_only: bool,
-    /// Path of the trusted-documents manifest, when given.
-    pub trusted_manifest: Option<String>,
+    /// The trusted-documents manifest, read and checked with the rest of the
+    /// configuration, and whether only its documents may run.
+    pub trusted: Arc<TrustedDocuments>,
     /// Whether responses carry Strict-Transport-Security.
     pub hsts: bool,
     /// Whether operation limits and cost budgets apply (always in production).
@@ -400,17 +405,10 @@ impl Config {
                 parse_positive("RATE_LIMIT_BURST", &args.rate_limit_burst, 200)?,
             ),
             introspection: parse_bool("INTROSPECTION", args.introspection.as_deref(), !production)?,
-            trusted_only: match non_empty(args.trusted_documents.as_deref()).as_deref() {
-                None | Some("off") => false,
-                Some("only") => true,
-                Some(other) => {
-                    return Err(ConfigError::new(
-                        "TRUSTED_DOCUMENTS",
-                        format!("expected only or off, got {other:?}"),
-                    ));
-                }
-            },
-            trusted_manifest: non_empty(args.trusted_documents_manifest.as_deref()),
+            trusted: Arc::new(TrustedDocuments::load(
+                parse_trusted_only(args.trusted_documents.as_deref())?,
+                non_empty(args.trusted_documents_manifest.as_deref()).as_deref(),
+            )?),
             hsts: parse_bool("HSTS", args.hsts.as_deref(), false)?,
             guardrails: match parse_bool("GUARDRAILS", args.guardrails.as_deref(), true)? {
                 false if production => {
@@ -519,16 +517,32 @@ fn non_empty(value: Option<&str>) -> Option<String> {
         .map(String::from)
 }
 
+/// Parses the URL as the driver will, so a malformed one is named before a
+/// connection is attempted.
 fn parse_database_url(value: Option<&str>) -> Result<String, ConfigError> {
     let url = non_empty(value).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-    let known = ["sqlite:", "postgres://", "postgresql://"];
-    if known.iter().any(|scheme| url.starts_with(scheme)) {
-        Ok(url)
+    let parsed = if url.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(&url).map(drop)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        PgConnectOptions::from_str(&url).map(drop)
     } else {
-        Err(ConfigError::new(
+        return Err(ConfigError::new(
             "DATABASE_URL",
             "must start with sqlite:// or postgres://",
-        ))
+        ));
+    };
+    parsed.map_err(|err| ConfigError::new("DATABASE_URL", err.to_string()))?;
+    Ok(url)
+}
+
+fn parse_trusted_only(value: Option<&str>) -> Result<bool, ConfigError> {
+    match non_empty(value).as_deref() {
+        None | Some("off") => Ok(false),
+        Some("only") => Ok(true),
+        Some(other) => Err(ConfigError::new(
+            "TRUSTED_DOCUMENTS",
+            format!("expected only or off, got {other:?}"),
+        )),
     }
 }
 
@@ -669,7 +683,7 @@ mod tests {
     #[test]
     fn each_bad_value_names_its_variable() {
         type Case = (&'static str, fn(&mut ConfigArgs));
-        let cases: [Case; 9] = [
+        let cases: [Case; 12] = [
             ("TRUSTED_PROXIES", |a| {
                 a.trusted_proxies = Some("10.0.0.1, proxy".into())
             }),
@@ -687,6 +701,15 @@ mod tests {
             }),
             ("GRAPHIQL", |a| a.graphiql = Some("maybe".into())),
             ("CORS_ORIGINS", |a| a.cors_origins = Some("*".into())),
+            ("DATABASE_URL", |a| {
+                a.database_url = Some("sqlite://x.db?mode=bogus".into())
+            }),
+            ("TRUSTED_DOCUMENTS", |a| {
+                a.trusted_documents = Some("sometimes".into())
+            }),
+            ("TRUSTED_DOCUMENTS_MANIFEST", |a| {
+                a.trusted_documents = Some("only".into())
+            }),
         ];
         for (variable, set) in cases {
             let mut a = args();

@@ -70,10 +70,7 @@ impl AppState {
             throttle: Throttle::in_memory(config.throttle.clone()),
             events: Arc::new(LocalBus::default()),
             caches: Caches::new(&config.cache),
-            trusted: Arc::new(TrustedDocuments::load(
-                config.trusted_only,
-                config.trusted_manifest.as_deref(),
-            )?),
+            trusted: Arc::clone(&config.trusted),
             budgets: Budgets::in_memory(config.budget),
             rate_limit: IpRateLimit::new(config.rate_limit.0, config.rate_limit.1),
             config: Arc::new(config),

@@ -3,6 +3,7 @@
 //! the rows of the lists the API serves by column position.
 
 pub mod keyset;
+mod sqlite_file;
 mod statements;
 pub mod window;
 
@@ -25,8 +26,10 @@ pub use statements::StatementCounter;
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
 /// Opens a pool of `Config::pool_size` connections, installs the statement
-/// counter and, on SQLite, switches to WAL so readers never wait for the writer.
+/// counter and, on SQLite, switches to WAL so readers never wait for the writer
+/// and creates a missing database file (see `sqlite_file`).
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let create = config.is_sqlite() && sqlite_file::prepare(&config.database_url)?;
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(config.pool_size())
@@ -43,7 +46,13 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     options.map_sqlx_postgres_opts(move |opts| {
         opts.options([("statement_timeout", statement_timeout.as_str())])
     });
-    options.map_sqlx_sqlite_opts(|opts| {
+    options.map_sqlx_sqlite_opts(move |opts| {
+        // Only ever switched on: `mode=rwc` in the URL already asks for it.
+        let opts = if create {
+            opts.create_if_missing(true)
+        } else {
+            opts
+        };
         opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
             .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))

@@ -16,13 +16,18 @@ pub use generate::{Dataset, Size};
 /// The password of every seeded user.
 pub const DEMO_PASSWORD: &str = "tollgate-demo";
 
-/// Whether the catalog is empty (the server seeds the demo catalog then).
-pub async fn catalog_is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
-    let count = products::Entity::find()
+/// Whether the database has neither users nor products: the only state in
+/// which seeding cannot mix demo rows (and the demo password) with real data.
+pub async fn is_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    let users = users::Entity::find()
+        .count(db)
+        .await
+        .context("failed to count users")?;
+    let products = products::Entity::find()
         .count(db)
         .await
         .context("failed to count products")?;
-    Ok(count == 0)
+    Ok(users == 0 && products == 0)
 }
 
 /// Inserts the dataset of `size` and says what it inserted; refuses a database that already has users
@@ -32,8 +37,7 @@ pub async fn seed(
     passwords: &Passwords,
     size: Size,
 ) -> anyhow::Result<String> {
-    let has_users = users::Entity::find().count(db).await? > 0;
-    if has_users || !catalog_is_empty(db).await? {
+    if !is_empty(db).await? {
         anyhow::bail!("the database already has users or products; seed an empty database");
     }
     let password_hash = passwords.hash(DEMO_PASSWORD.to_owned()).await?;

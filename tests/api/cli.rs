@@ -1,40 +1,9 @@
 //! The `tollgate` binary: subcommands and start-up failures.
 
-use std::{
-    io::Write,
-    process::{Command, Output, Stdio},
-};
-
 use entity::users;
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};
 
-fn tollgate(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    command
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("TOLLGATE_ENV")
-        .env_remove("JWT_SECRET")
-        .envs(envs.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).trim().to_owned()
-}
+use crate::binary::{assert_fails_naming, stderr, tollgate};
 
 #[test]
 fn schema_prints_the_committed_sdl() {
@@ -58,11 +27,7 @@ fn bad_configuration_stops_start_up_with_one_line_naming_the_variable() {
         ),
     ];
     for (envs, variable) in cases {
-        let output = tollgate(&["migrate"], envs, None);
-        assert!(!output.status.success(), "{envs:?}");
-        let message = stderr(&output);
-        assert_eq!(message.lines().count(), 1, "{message}");
-        assert!(message.contains(variable), "{message}");
+        assert_fails_naming(&tollgate(&["migrate"], envs, None), variable);
     }
 }
 

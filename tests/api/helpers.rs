@@ -406,14 +406,14 @@ pub fn error_code(body: &Value) -> &str {
 
 /// A database for one test: a SQLite file in a temporary folder, or a fresh
 /// PostgreSQL database when TEST_DATABASE_URL is set (dropped afterwards).
-struct TestDatabase {
-    url: String,
+pub struct TestDatabase {
+    pub url: String,
     postgres: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl TestDatabase {
-    async fn create() -> Self {
+    pub async fn create() -> Self {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
                 let name = format!("tollgate_test_{}", Uuid::new_v4().simple());

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod binary;
 mod caching;
 mod catalog;
 mod cli;
@@ -16,6 +17,7 @@ mod helpers;
 mod http_rules;
 mod schema;
 mod security;
+mod startup;
 mod statements;
 mod tokens;
 mod workers;
