@@ -99,6 +99,17 @@ impl TestApp {
         Self::on(&self.database_url, configure).await
     }
 
+    /// Another instance on this app's database, reached through `url`
+    /// (a proxy in front of the same server), configured anew.
+    pub async fn sibling_at(&self, url: &str, configure: impl FnOnce(&mut ConfigArgs)) -> Self {
+        Self::on(url, configure).await
+    }
+
+    /// The URL of this app's database.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     /// The configuration of a server on this app's database, adjusted by `configure`.
     pub fn config(&self, configure: impl FnOnce(&mut ConfigArgs)) -> Config {
         Self::config_on(&self.database_url, configure)
@@ -366,6 +377,16 @@ impl TestApp {
             .unwrap()
             .unwrap()
             .stock
+    }
+
+    /// Runs one operation as `session` that must succeed and returns its `data`.
+    pub async fn data_as(&self, session: &Session, query: &str) -> Value {
+        let body = self
+            .graphql_as(Some(&session.access_token), query, json!({}))
+            .await
+            .json();
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
     }
 
     /// The id of the newest product a visitor sees.

@@ -15,6 +15,7 @@ mod contract;
 mod guards;
 mod helpers;
 mod http_rules;
+mod outage;
 mod schema;
 mod security;
 mod startup;

@@ -1,0 +1,278 @@
+//! A database that cannot be reached: clients are told SERVICE_UNAVAILABLE
+//! with `retryAfter` (HTTP 503 and `Retry-After` when nothing could be
+//! answered), never UNAUTHENTICATED, so nobody discards their tokens; no
+//! acknowledged order is lost, none is half-written, and orders resume as
+//! soon as the database is back.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{body::Body, http::Request};
+use futures_util::future::join_all;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    task::AbortHandle,
+    time::sleep,
+};
+use tollgate::auth::Role;
+
+use crate::{
+    commerce::subscriptions::{connect, next, send},
+    helpers::{Session, TestApp, TestResponse},
+};
+
+const VIEWER_AND_CATALOG: &str = "{ viewer { id } products(first: 1) { edges { node { id } } } }";
+
+const PLACE_ORDER: &str =
+    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id items { quantity } } }";
+
+/// Asserts that nothing could be answered because the database is down.
+fn assert_unavailable(response: &TestResponse, what: &str) {
+    let body = response.json();
+    assert_eq!(response.status, 503, "{what}: {body}");
+    assert_eq!(response.header("retry-after"), Some("2"), "{what}");
+    let errors = body["errors"].as_array().unwrap();
+    for error in errors {
+        assert_eq!(
+            error["extensions"]["code"], "SERVICE_UNAVAILABLE",
+            "{what}: {body}"
+        );
+        assert_eq!(error["extensions"]["retryAfter"], 2, "{what}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_signed_in_client_is_told_the_service_is_unavailable_not_unauthenticated() {
+    let app = TestApp::seeded().await;
+    let session = app.register("ada@example.com").await;
+    let product = app.newest_product_id().await;
+    let down = app.sibling(|_| {}).await;
+    down.state.db.close_by_ref().await.unwrap();
+
+    let token = Some(session.access_token.as_str());
+    let read = down.send(token, &[], VIEWER_AND_CATALOG, json!({})).await;
+    assert_unavailable(&read, "viewer and catalog");
+    assert_eq!(read.json().get("data"), Some(&Value::Null));
+    let input = json!({ "input": { "items": [{ "productId": product, "quantity": 1 }] } });
+    let write = down.send(token, &[], PLACE_ORDER, input).await;
+    assert_unavailable(&write, "placeOrder");
+    let anonymous = down.send(None, &[], VIEWER_AND_CATALOG, json!({})).await;
+    assert_unavailable(&anonymous, "anonymous catalog");
+    let ready = down
+        .request(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(ready.status, 503);
+
+    // A WebSocket whose token cannot be checked is told to try again later
+    // (1013), not that its token is refused (4403).
+    let addr = down.serve().await;
+    let mut socket = connect(addr, "graphql-transport-ws").await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access_token) } });
+    send(&mut socket, init).await;
+    let closed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(closed, Err(Some(1013)));
+
+    // The session is intact: the instance that can reach the database
+    // still honours the token.
+    let viewer = app.data_as(&session, "{ viewer { id } }").await;
+    assert_eq!(viewer["viewer"]["id"], session.user_id.as_str());
+}
+
+/// A TCP proxy in front of PostgreSQL that can cut every connection and
+/// refuse new ones, then let them through again.
+struct Proxy {
+    addr: SocketAddr,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let up = Arc::new(AtomicBool::new(true));
+        let links = Arc::new(Mutex::new(Vec::new()));
+        let (accepting, linked) = (up.clone(), links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !accepting.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                linked.lock().unwrap().push(link.abort_handle());
+            }
+        });
+        Self { addr, up, links }
+    }
+
+    /// The database goes away: open connections drop, new ones are closed.
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// One placeOrder as a writer saw it.
+struct Attempt {
+    started: Instant,
+    took: Duration,
+    status: u16,
+    body: Value,
+}
+
+#[tokio::test]
+async fn orders_through_a_postgres_outage_lose_nothing_and_resume_at_once() {
+    let app = TestApp::seeded().await;
+    // An outage of an embedded SQLite file cannot happen; the test above
+    // covers what clients are told on both databases.
+    let Some((head, rest)) = app
+        .database_url()
+        .strip_prefix("postgres://")
+        .and_then(|url| url.split_once('@'))
+    else {
+        return;
+    };
+    let (upstream, database) = rest.split_once('/').unwrap();
+    let proxy = Proxy::start(upstream.to_owned()).await;
+    let url = format!("postgres://{head}@{}/{database}", proxy.addr);
+    let shop = app
+        .sibling_at(&url, |args| {
+            args.db_acquire_timeout_secs = Some("1".into());
+            args.db_max_connections = Some("16".into());
+        })
+        .await;
+    let staff = app.user_with_role("staff@example.com", Role::Staff).await;
+    let product = app.create_product(&staff, "OUTAGE-1", 100, 100_000).await;
+    let mut writers = Vec::new();
+    for i in 0..16 {
+        writers.push(app.register(&format!("writer{i}@example.com")).await);
+    }
+
+    let start = Instant::now();
+    let (cut_at, restored_at) = (Duration::from_secs(1), Duration::from_secs(3));
+    let outage = async {
+        sleep(cut_at).await;
+        proxy.cut();
+        sleep(restored_at - cut_at).await;
+        proxy.restore();
+    };
+    let writing = join_all(
+        writers
+            .iter()
+            .map(|writer| write_until(&shop, writer, &product, start + Duration::from_secs(5))),
+    );
+    let ((), attempts) = tokio::join!(outage, writing);
+    let attempts: Vec<Attempt> = attempts.into_iter().flatten().collect();
+
+    let mut acknowledged = Vec::new();
+    for attempt in &attempts {
+        assert!(
+            attempt.took < Duration::from_secs(3),
+            "answered after {:?}: {}",
+            attempt.took,
+            attempt.body
+        );
+        match attempt.body["data"]["placeOrder"]["id"].as_str() {
+            Some(id) => acknowledged.push(id.to_owned()),
+            None => {
+                assert_eq!(attempt.status, 503, "{}", attempt.body);
+                assert_eq!(
+                    attempt.body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+                    "{}",
+                    attempt.body
+                );
+            }
+        }
+    }
+    let failed = attempts.iter().filter(|a| a.status == 503).count();
+    assert!(failed > 0, "the outage was noticed");
+    let resumed = attempts
+        .iter()
+        .filter(|a| a.status == 200 && a.started > start + restored_at)
+        .map(|a| a.started + a.took - (start + restored_at))
+        .min()
+        .expect("orders resumed after the outage");
+    assert!(
+        resumed < Duration::from_secs(2),
+        "resumed after {resumed:?}"
+    );
+    println!(
+        "{} placeOrder attempts by 16 writers: {} acknowledged, {failed} told SERVICE_UNAVAILABLE; first order {resumed:?} after the database came back",
+        attempts.len(),
+        acknowledged.len(),
+    );
+
+    // Every acknowledged order is there, whole; no order is half-written,
+    // and the stock matches the orders that exist.
+    for id in &acknowledged {
+        let order = app
+            .data_as(
+                &staff,
+                &format!("{{ order(id: \"{id}\") {{ items {{ quantity }} }} }}"),
+            )
+            .await;
+        assert_eq!(order["order"]["items"], json!([{ "quantity": 1 }]), "{id}");
+    }
+    let count = |sql: String| {
+        let db = app.state.db.clone();
+        async move {
+            let statement = Statement::from_string(db.get_database_backend(), sql);
+            let row = db.query_one_raw(statement).await.unwrap().unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    let partial = count(
+        "SELECT COUNT(*) FROM orders o WHERE NOT EXISTS (SELECT 1 FROM order_items i WHERE i.order_id = o.id)".into(),
+    )
+    .await;
+    assert_eq!(partial, 0, "orders without their lines");
+    let ordered = count(format!(
+        "SELECT COALESCE(SUM(quantity), 0)::bigint FROM order_items WHERE product_id = '{product}'"
+    ))
+    .await;
+    assert!(ordered >= acknowledged.len() as i64);
+    assert_eq!(i64::from(app.stock(&product).await), 100_000 - ordered);
+}
+
+/// Places one-unit orders of `product` until `until`.
+async fn write_until(
+    shop: &TestApp,
+    writer: &Session,
+    product: &str,
+    until: Instant,
+) -> Vec<Attempt> {
+    let mut attempts = Vec::new();
+    while Instant::now() < until {
+        let started = Instant::now();
+        let input = json!({ "input": { "items": [{ "productId": product, "quantity": 1 }] } });
+        let response = shop
+            .send(Some(&writer.access_token), &[], PLACE_ORDER, input)
+            .await;
+        attempts.push(Attempt {
+            started,
+            took: started.elapsed(),
+            status: response.status.as_u16(),
+            body: response.json(),
+        });
+    }
+    attempts
+}
