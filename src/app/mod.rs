@@ -5,6 +5,7 @@ mod graphiql;
 mod graphql_http;
 mod graphql_ws;
 mod health;
+mod http_errors;
 mod rate_limit;
 mod request_id;
 mod router;

@@ -16,7 +16,7 @@ use tower_http::{
     timeout::TimeoutLayer,
 };
 
-use super::{Http, graphiql, graphql_http, health, rate_limit, request_id};
+use super::{Http, graphiql, graphql_http, health, http_errors, rate_limit, request_id};
 use crate::config::Config;
 
 /// All routes with their middleware; tests drive it without a socket.
@@ -41,6 +41,7 @@ pub fn router(http: Http) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::from_fn(request_id::assign))
+                .layer(middleware::from_fn(http_errors::with_bodies))
                 .layer(cors(&config))
                 .option_layer(config.hsts.then(|| {
                     security_header(

@@ -336,6 +336,46 @@ async fn other_methods_are_405() {
 }
 
 #[tokio::test]
+async fn errors_raised_by_the_middleware_have_the_same_json_error_body() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            Request::put("/graphql").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+        ),
+        (
+            Request::get("/nowhere").body(Body::empty()).unwrap(),
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        ),
+        (
+            Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_ENCODING, "zstd")
+                .body(Body::from("{}"))
+                .unwrap(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let what = format!("{} {}", request.method(), request.uri());
+        let response = app.request(request).await;
+        assert_eq!(response.status, status, "{what}");
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/json; charset=utf-8"),
+            "{what}"
+        );
+        let body = response.json();
+        assert_eq!(error_code(&body), code, "{what}: {body}");
+        assert!(body.get("data").is_none(), "{what}: {body}");
+        assert_request_id(&body, &response);
+    }
+}
+
+#[tokio::test]
 async fn every_response_carries_a_request_id_and_security_headers() {
     let app = TestApp::spawn().await;
     for uri in ["/healthz", "/graphql?query=%7B__typename%7D"] {
