@@ -31,7 +31,10 @@ use futures_util::{
 };
 use tokio::time::{Duration, Instant, sleep_until};
 
-use super::Http;
+use super::{
+    Http,
+    ws_drain::{self, GOING_AWAY, InFlight},
+};
 use crate::{
     auth::{ConnectionToken, Viewer},
     db::StatementCounter,
@@ -100,6 +103,8 @@ async fn serve(
 ) {
     let handshake = Arc::new(Mutex::new(Handshake::default()));
     let (mut sink, stream) = socket.split();
+    let shutdown = http.state.shutdown.clone();
+    let in_flight = InFlight::default();
     let input = stream
         .take_while(|message| future::ready(message.is_ok()))
         .filter_map(|message| {
@@ -109,6 +114,7 @@ async fn serve(
                 _ => None,
             })
         });
+    let input = ws_drain::until_shutdown(input, &shutdown);
     let init = {
         let (http, handshake, request_id) = (http.clone(), handshake.clone(), request_id.clone());
         move |payload: serde_json::Value| {
@@ -124,12 +130,18 @@ async fn serve(
     let executor = Guarded {
         http: http.clone(),
         request_id: request_id.clone(),
+        in_flight: in_flight.clone(),
     };
     let messages = GraphQLWebSocket::new(executor, input, protocol)
         .on_connection_init(init)
         .keepalive_timeout(Duration::from_secs(30));
     futures_util::pin_mut!(messages);
+    let mut draining = false;
     loop {
+        if draining && in_flight.is_idle() {
+            close(&mut sink, GOING_AWAY, "going away").await;
+            return;
+        }
         let expires_at = handshake.lock().ok().and_then(|h| h.expires_at);
         let expiry = async move {
             match expires_at {
@@ -138,6 +150,10 @@ async fn serve(
             }
         };
         let outgoing = tokio::select! {
+            () = shutdown.begun(), if !draining => {
+                draining = true;
+                continue;
+            }
             message = messages.next() => message,
             () = expiry => {
                 close(&mut sink, FORBIDDEN, "the access token expired").await;
@@ -255,6 +271,7 @@ async fn init(
 struct Guarded {
     http: Http,
     request_id: String,
+    in_flight: InFlight,
 }
 
 impl Guarded {
@@ -288,13 +305,15 @@ impl Executor for Guarded {
             return stream::once(future::ready(self.refused(error))).boxed();
         }
         let request_id = self.request_id.clone();
-        self.http
-            .schema
-            .execute_stream_with_session_data(request, session_data.unwrap_or_default())
-            .map(move |mut response| {
-                finalize_errors(&mut response, &request_id);
-                response
-            })
-            .boxed()
+        let schema = &self.http.schema;
+        self.in_flight.track(request, move |request| {
+            schema
+                .execute_stream_with_session_data(request, session_data.unwrap_or_default())
+                .map(move |mut response| {
+                    finalize_errors(&mut response, &request_id);
+                    response
+                })
+                .boxed()
+        })
     }
 }

@@ -5,10 +5,14 @@ mod graphiql;
 mod graphql_http;
 mod graphql_ws;
 mod health;
+mod linger;
 mod rate_limit;
 mod request_id;
 mod router;
+mod serve;
+pub mod shutdown;
 mod workers;
+mod ws_drain;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
@@ -30,7 +34,7 @@ use crate::{
 
 pub use router::router;
 
-use self::rate_limit::IpRateLimit;
+use self::{rate_limit::IpRateLimit, shutdown::Shutdown};
 
 /// Everything a request handler or resolver needs, shared by all requests.
 #[derive(Clone)]
@@ -57,6 +61,8 @@ pub struct AppState {
     pub budgets: Budgets,
     /// Requests per second per client IP.
     pub rate_limit: IpRateLimit,
+    /// Set on SIGTERM: readiness fails and connections drain.
+    pub shutdown: Shutdown,
 }
 
 impl AppState {
@@ -75,6 +81,7 @@ impl AppState {
             )?),
             budgets: Budgets::in_memory(config.budget),
             rate_limit: IpRateLimit::new(config.rate_limit.0, config.rate_limit.1),
+            shutdown: Shutdown::default(),
             config: Arc::new(config),
         })
     }
@@ -115,6 +122,15 @@ impl Application {
         })
     }
 
+    /// Serves `state` on a listener bound already (tests bind port 0 and
+    /// share one state between the router and the server).
+    pub fn on_listener(listener: std::net::TcpListener, state: AppState) -> Self {
+        Self {
+            listener,
+            http: Http::new(state),
+        }
+    }
+
     /// The application state, e.g. to seed the database before serving.
     pub fn state(&self) -> &AppState {
         &self.http.state
@@ -133,8 +149,9 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves on `WORKERS` workers until `stop` completes, then lets open
-    /// requests finish.
+    /// Serves on `WORKERS` workers until `stop` completes (or the state's
+    /// shutdown begins), then drains: open requests and WebSockets finish
+    /// within `SHUTDOWN_GRACE_SECS`.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
