@@ -125,9 +125,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!("seeded the demo catalog");
     }
     let addr = app.local_addr()?;
+    let serving = app.run_until_stopped();
     tracing::info!("Tollgate is listening on http://{addr}/graphql");
     println!("GraphiQL: http://{addr}/graphql");
-    app.run_until_stopped().await
+    serving.await
 }
 
 async fn create_admin(

@@ -5,7 +5,8 @@
 //! Bearer …`, `authorization`, or `authToken` with the bare token). No token
 //! is an anonymous connection; a bad one closes the socket with 4403, and so
 //! does the token's expiry while the socket is open. Subscriptions re-check
-//! the session on every event.
+//! the session on every event. On shutdown the connection closes with 1001
+//! once the queries and mutations it runs have answered (`ws_drain`).
 
 use std::{
     net::IpAddr,
@@ -136,6 +137,8 @@ async fn serve(
         .on_connection_init(init)
         .keepalive_timeout(Duration::from_secs(30));
     futures_util::pin_mut!(messages);
+    let begun = shutdown.begun();
+    futures_util::pin_mut!(begun);
     let mut draining = false;
     loop {
         if draining && in_flight.is_idle() {
@@ -150,7 +153,7 @@ async fn serve(
             }
         };
         let outgoing = tokio::select! {
-            () = shutdown.begun(), if !draining => {
+            () = &mut begun, if !draining => {
                 draining = true;
                 continue;
             }

@@ -44,7 +44,7 @@ use super::{linger::Lingering, shutdown::Shutdown};
 
 /// Connections still open when a worker gave up waiting for them.
 #[derive(Debug, thiserror::Error)]
-#[error("{0} connections were still open when SHUTDOWN_GRACE_SECS ran out")]
+#[error("SHUTDOWN_GRACE_SECS ran out with {0} connection(s) still open; they were dropped")]
 pub struct Abandoned(pub usize);
 
 /// Serves `listener` until `shutdown` begins, then drains as described above

@@ -11,7 +11,12 @@ use std::{
     time::{Duration, Instant},
 };
 
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
 use serde_json::json;
+use tokio::{io::AsyncWriteExt, net::TcpStream};
 
 use self::{
     load::{Tally, read_catalog},
@@ -101,4 +106,61 @@ async fn sigterm_under_load_answers_every_accepted_request_and_closes_websockets
     assert_eq!(codes, [Some(1001), Some(1001)]);
     assert!(status.success(), "{status}; log:\n{log}");
     assert!(took < Duration::from_secs(GRACE_SECS), "{took:?}");
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_does_not_hold_up_the_exit() {
+    let app = TestApp::spawn().await;
+    let server = Server::start(app.database_url(), GRACE_SECS).await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    let request = Request::get("/healthz")
+        .header("host", "127.0.0.1")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_ne!(
+        response.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..])
+    );
+    response.into_body().collect().await.unwrap();
+
+    server.terminate();
+    let signalled = Instant::now();
+    let (status, took, log) = server
+        .exit(signalled, Duration::from_secs(GRACE_SECS + 5))
+        .await;
+
+    assert!(status.success(), "{status}; log:\n{log}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(
+        connection.await.unwrap().is_ok(),
+        "closed cleanly, not reset"
+    );
+}
+
+#[tokio::test]
+async fn a_request_still_unfinished_at_the_deadline_is_dropped_and_the_exit_is_1() {
+    let app = TestApp::spawn().await;
+    let server = Server::start(app.database_url(), 1).await;
+    let mut stalled = TcpStream::connect(server.addr).await.unwrap();
+    stalled
+        .write_all(b"POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+
+    server.terminate();
+    let signalled = Instant::now();
+    let (status, took, log) = server.exit(signalled, Duration::from_secs(10)).await;
+
+    assert_eq!(status.code(), Some(1), "{log}");
+    assert!(log.contains("SHUTDOWN_GRACE_SECS"), "{log}");
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
 }
