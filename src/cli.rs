@@ -125,9 +125,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         seed_demo_catalog(app.state()).await;
     }
     let addr = app.local_addr()?;
+    let serving = app.run_until_stopped();
     tracing::info!("Tollgate is listening on http://{addr}/graphql");
     println!("GraphiQL: http://{addr}/graphql");
-    app.run_until_stopped().await
+    serving.await
 }
 
 /// The demo catalog is a development convenience: it goes only into a

@@ -67,6 +67,9 @@ pub struct ConfigArgs {
     /// Seconds to wait for a pooled database connection.
     #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", global = true)]
     pub db_acquire_timeout_secs: Option<String>,
+    /// Seconds open requests and WebSockets get to finish after SIGTERM.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", global = true)]
+    pub shutdown_grace_secs: Option<String>,
     /// Add an `x-sql-statements` header with the number of SQL statements a
     /// request ran (for tests and benchmarks).
     #[arg(long, env = "EXPOSE_SQL_COUNT", global = true)]
@@ -201,6 +204,9 @@ pub struct Config {
     pub workers: usize,
     /// Time to wait for a pooled connection.
     pub db_acquire_timeout: Duration,
+    /// Time open requests and WebSockets get to finish after SIGTERM, after
+    /// which the remaining connections are dropped.
+    pub shutdown_grace: Duration,
     /// Whether responses carry the `x-sql-statements` header.
     pub expose_sql_count: bool,
     /// Access and refresh token settings.
@@ -474,6 +480,11 @@ impl Config {
                 &args.db_acquire_timeout_secs,
                 3,
             )?),
+            shutdown_grace: Duration::from_secs(parse_positive(
+                "SHUTDOWN_GRACE_SECS",
+                &args.shutdown_grace_secs,
+                20,
+            )?),
             expose_sql_count: parse_bool(
                 "EXPOSE_SQL_COUNT",
                 args.expose_sql_count.as_deref(),
@@ -658,6 +669,7 @@ mod tests {
         assert_eq!(config.throttle.login_failures_per_account, 10);
         assert_eq!(config.throttle.login_failures_per_ip, 50);
         assert_eq!(config.throttle.registrations_per_ip, 30);
+        assert_eq!(config.shutdown_grace, Duration::from_secs(20));
     }
 
     #[test]
@@ -683,7 +695,7 @@ mod tests {
     #[test]
     fn each_bad_value_names_its_variable() {
         type Case = (&'static str, fn(&mut ConfigArgs));
-        let cases: [Case; 12] = [
+        let cases: [Case; 13] = [
             ("TRUSTED_PROXIES", |a| {
                 a.trusted_proxies = Some("10.0.0.1, proxy".into())
             }),
@@ -700,6 +712,9 @@ mod tests {
                 a.body_limit_bytes = Some("-1".into())
             }),
             ("GRAPHIQL", |a| a.graphiql = Some("maybe".into())),
+            ("SHUTDOWN_GRACE_SECS", |a| {
+                a.shutdown_grace_secs = Some("soon".into())
+            }),
             ("CORS_ORIGINS", |a| a.cors_origins = Some("*".into())),
             ("DATABASE_URL", |a| {
                 a.database_url = Some("sqlite://x.db?mode=bogus".into())

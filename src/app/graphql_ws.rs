@@ -5,7 +5,8 @@
 //! Bearer …`, `authorization`, or `authToken` with the bare token). No token
 //! is an anonymous connection; a bad one closes the socket with 4403, and so
 //! does the token's expiry while the socket is open. Subscriptions re-check
-//! the session on every event.
+//! the session on every event. On shutdown the connection closes with 1001
+//! once the queries and mutations it runs have answered (`ws_drain`).
 
 use std::{
     net::IpAddr,
@@ -15,6 +16,7 @@ use std::{
 use async_graphql::{
     Data, Executor, Request, Response, ServerError,
     http::{WebSocket as GraphQLWebSocket, WebSocketProtocols},
+    parser::types::{ExecutableDocument, OperationType},
 };
 use axum::{
     extract::{
@@ -33,12 +35,14 @@ use tokio::time::{Duration, Instant, sleep_until};
 
 use super::{
     Http,
+    ws_drain::{self, GOING_AWAY, InFlight},
     ws_refusals::{Refusals, Rewriter},
 };
 use crate::{
     auth::{ConnectionToken, Viewer},
     db::StatementCounter,
     graphql::{Loaders, RequestMeta, finalize_errors, guard},
+    limits::analysis::operation,
 };
 
 /// Close code for a refused or expired token.
@@ -116,6 +120,8 @@ async fn serve(
     let (mut sink, stream) = socket.split();
     let refusals = (protocol == WebSocketProtocols::GraphQLWS).then(Refusals::default);
     let mut rewriter = Rewriter::new(refusals.clone());
+    let shutdown = http.state.shutdown.clone();
+    let in_flight = InFlight::default();
     let input = stream
         .take_while(|message| future::ready(message.is_ok()))
         .filter_map(|message| {
@@ -125,6 +131,7 @@ async fn serve(
                 _ => None,
             })
         });
+    let input = ws_drain::until_shutdown(input, &shutdown);
     let init = {
         let (http, handshake, request_id) = (http.clone(), handshake.clone(), request_id.clone());
         move |payload: serde_json::Value| {
@@ -141,12 +148,20 @@ async fn serve(
         http: http.clone(),
         request_id: request_id.clone(),
         refusals,
+        in_flight: in_flight.clone(),
     };
     let messages = GraphQLWebSocket::new(executor, input, protocol)
         .on_connection_init(init)
         .keepalive_timeout(Duration::from_secs(30));
     futures_util::pin_mut!(messages);
+    let begun = shutdown.begun();
+    futures_util::pin_mut!(begun);
+    let mut draining = false;
     loop {
+        if draining && in_flight.is_idle() {
+            close(&mut sink, GOING_AWAY, "going away").await;
+            return;
+        }
         let expires_at = handshake.lock().ok().and_then(|h| h.expires_at);
         let expiry = async move {
             match expires_at {
@@ -155,6 +170,10 @@ async fn serve(
             }
         };
         let outgoing = tokio::select! {
+            () = &mut begun, if !draining => {
+                draining = true;
+                continue;
+            }
             message = messages.next() => message,
             () = expiry => {
                 close(&mut sink, FORBIDDEN, "the access token expired").await;
@@ -278,6 +297,8 @@ struct Guarded {
     request_id: String,
     /// Where refusals are marked, in graphql-transport-ws.
     refusals: Option<Refusals>,
+    /// The queries and mutations running, for the drain on shutdown.
+    in_flight: InFlight,
 }
 
 impl Guarded {
@@ -321,17 +342,30 @@ impl Executor for Guarded {
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let this = self.clone();
+        // Counted from now: the drain on shutdown waits for it.
+        let running = self.in_flight.start();
         stream::once(async move {
             let checked = match guard::admit(&this.http.state, &mut request, None).await {
                 Ok(checked) => checked,
-                Err(errors) => return stream::once(future::ready(this.refused(errors))).boxed(),
+                Err(errors) => {
+                    let refused = this.refused(errors);
+                    return stream::once(async move {
+                        drop(running);
+                        refused
+                    })
+                    .boxed();
+                }
             };
             let name = request.operation_name.clone();
+            // A subscription runs until the client stops it: the drain does
+            // not wait for it.
+            let running = (!is_subscription(&checked.document, name.as_deref())).then_some(running);
             let session_data = session_data.unwrap_or_default();
             this.http
                 .schema
                 .execute_stream_with_session_data(request, session_data)
                 .map(move |mut response| {
+                    let _running = &running;
                     guard::complete(&checked.document, name.as_deref(), &mut response);
                     this.finalize(&mut response);
                     response
@@ -341,4 +375,8 @@ impl Executor for Guarded {
         .flatten()
         .boxed()
     }
+}
+
+fn is_subscription(document: &ExecutableDocument, name: Option<&str>) -> bool {
+    operation(document, name).is_some_and(|op| op.node.ty == OperationType::Subscription)
 }

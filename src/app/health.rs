@@ -11,9 +11,15 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: it is not shutting down, and the database answers.
+/// Draining answers 503 at once, so load balancers stop sending requests.
 pub async fn readyz(State(http): State<Http>) -> impl IntoResponse {
-    if db::ping(&http.state.db).await {
+    if http.state.shutdown.is_draining() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "shutting down" })),
+        )
+    } else if db::ping(&http.state.db).await {
         (
             StatusCode::OK,
             Json(json!({ "status": "ready", "database": "ok" })),

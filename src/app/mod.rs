@@ -6,10 +6,14 @@ mod graphql_http;
 mod graphql_ws;
 mod health;
 mod http_errors;
+mod linger;
 mod rate_limit;
 mod request_id;
 mod router;
+mod serve;
+pub mod shutdown;
 mod workers;
+mod ws_drain;
 mod ws_refusals;
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
@@ -32,7 +36,7 @@ use crate::{
 
 pub use router::router;
 
-use self::rate_limit::IpRateLimit;
+use self::{rate_limit::IpRateLimit, shutdown::Shutdown};
 
 /// Everything a request handler or resolver needs, shared by all requests.
 #[derive(Clone)]
@@ -59,6 +63,8 @@ pub struct AppState {
     pub budgets: Budgets,
     /// Requests per second per client IP.
     pub rate_limit: IpRateLimit,
+    /// Set on SIGTERM: readiness fails and connections drain.
+    pub shutdown: Shutdown,
 }
 
 impl AppState {
@@ -74,6 +80,7 @@ impl AppState {
             trusted: Arc::clone(&config.trusted),
             budgets: Budgets::in_memory(config.budget),
             rate_limit: IpRateLimit::new(config.rate_limit.0, config.rate_limit.1),
+            shutdown: Shutdown::default(),
             config: Arc::new(config),
         })
     }
@@ -114,6 +121,15 @@ impl Application {
         })
     }
 
+    /// Serves `state` on a listener bound already (tests bind port 0 and
+    /// share one state between the router and the server).
+    pub fn on_listener(listener: std::net::TcpListener, state: AppState) -> Self {
+        Self {
+            listener,
+            http: Http::new(state),
+        }
+    }
+
     /// The application state, e.g. to seed the database before serving.
     pub fn state(&self) -> &AppState {
         &self.http.state
@@ -127,13 +143,15 @@ impl Application {
         Ok(self.local_addr()?.port())
     }
 
-    /// Serves until the process receives Ctrl-C or SIGTERM.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.run_until(shutdown_signal()).await
+    /// Serves until the process receives Ctrl-C or SIGTERM, which it
+    /// listens for from this call on.
+    pub fn run_until_stopped(self) -> impl Future<Output = anyhow::Result<()>> {
+        self.run_until(shutdown_signal())
     }
 
-    /// Serves on `WORKERS` workers until `stop` completes, then lets open
-    /// requests finish.
+    /// Serves on `WORKERS` workers until `stop` completes (or the state's
+    /// shutdown begins), then drains: open requests and WebSockets finish
+    /// within `SHUTDOWN_GRACE_SECS`.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -142,24 +160,36 @@ impl Application {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is
+/// called, not when first polled: a signal that arrived in between would
+/// otherwise kill the process at once, undrained.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        [SignalKind::terminate(), SignalKind::interrupt()].map(|kind| signal(kind).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let [terminate, interrupt] = signals;
+            tokio::select! {
+                () = received(terminate) => {},
+                () = received(interrupt) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
+}
+
+#[cfg(unix)]
+async fn received(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
+    }
 }

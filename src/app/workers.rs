@@ -12,43 +12,40 @@
 //! is shared by all workers. bench/README.md has the measurements that chose
 //! this over one work-stealing runtime.
 
-use std::{future::Future, net::SocketAddr, thread};
+use std::{future::Future, thread};
 
 use anyhow::Context;
-use tokio::{
-    net::TcpListener,
-    sync::{oneshot, watch},
-};
+use tokio::sync::oneshot;
 
-use super::{AppState, Http, router};
+use super::{AppState, Http, router, serve, shutdown::Shutdown};
 use crate::db;
 
 /// Serves `listener` on `http.state.config.workers` workers until `stop`
 /// completes or a worker fails; the first worker runs on the calling
-/// runtime, the others on threads of their own. Returns once every worker
-/// has finished its open requests.
+/// runtime, the others on threads of their own. Either begins the shutdown
+/// every worker drains by (`serve`); returns once all have drained.
 pub async fn serve(
     listener: std::net::TcpListener,
     http: Http,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (stopping, _) = watch::channel(false);
+    let shutdown = http.state.shutdown.clone();
     let mut others = Vec::new();
     for index in 1..http.state.config.workers {
-        match spawn(index, &listener, &http.state, &stopping) {
+        match spawn(index, &listener, &http.state) {
             Ok(finished) => others.push(finished),
             Err(err) => {
-                stopping.send_replace(true);
+                shutdown.begin();
                 return Err(err);
             }
         }
     }
-    let signal = stopping.clone();
+    let signal = shutdown.clone();
     tokio::spawn(async move {
         stop.await;
-        signal.send_replace(true);
+        signal.begin();
     });
-    let first = stop_all_on_error(run(listener, http, stopping.clone()).await, &stopping);
+    let first = stop_all_on_error(run(listener, http).await, &shutdown);
     for finished in others {
         finished.await.context("a worker thread panicked")??;
     }
@@ -60,29 +57,25 @@ fn spawn(
     index: usize,
     listener: &std::net::TcpListener,
     state: &AppState,
-    stopping: &watch::Sender<bool>,
 ) -> anyhow::Result<oneshot::Receiver<anyhow::Result<()>>> {
     let listener = listener
         .try_clone()
         .context("cannot share the listening socket")?;
-    let (state, stopping) = (state.clone(), stopping.clone());
+    let state = state.clone();
     let (done, finished) = oneshot::channel();
     thread::Builder::new()
         .name(format!("tollgate-worker-{index}"))
         .spawn(move || {
-            let result = run_thread(listener, state, stopping.clone());
-            let _ = done.send(stop_all_on_error(result, &stopping));
+            let shutdown = state.shutdown.clone();
+            let result = run_thread(listener, state);
+            let _ = done.send(stop_all_on_error(result, &shutdown));
         })
         .context("cannot start a worker thread")?;
     Ok(finished)
 }
 
 /// A worker on a thread of its own: its runtime, its pool, its schema.
-fn run_thread(
-    listener: std::net::TcpListener,
-    state: AppState,
-    stopping: watch::Sender<bool>,
-) -> anyhow::Result<()> {
+fn run_thread(listener: std::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -96,34 +89,21 @@ fn run_thread(
         } else {
             state
         };
-        run(listener, Http::new(state), stopping).await
+        run(listener, Http::new(state)).await
     })
 }
 
 /// A worker that fails stops the others.
-fn stop_all_on_error<T>(
-    result: anyhow::Result<T>,
-    stopping: &watch::Sender<bool>,
-) -> anyhow::Result<T> {
+fn stop_all_on_error<T>(result: anyhow::Result<T>, shutdown: &Shutdown) -> anyhow::Result<T> {
     if result.is_err() {
-        stopping.send_replace(true);
+        shutdown.begin();
     }
     result
 }
 
-/// One worker's server, which drains its open requests once `stopping` is set.
-async fn run(
-    listener: std::net::TcpListener,
-    http: Http,
-    stopping: watch::Sender<bool>,
-) -> anyhow::Result<()> {
-    let listener = TcpListener::from_std(listener).context("cannot listen")?;
-    let mut stopped = stopping.subscribe();
-    let app = router(http).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        })
-        .await
-        .context("server failed")
+/// One worker's server.
+async fn run(listener: std::net::TcpListener, http: Http) -> anyhow::Result<()> {
+    let shutdown = http.state.shutdown.clone();
+    let grace = http.state.config.shutdown_grace;
+    serve::serve(listener, router(http), shutdown, grace).await
 }

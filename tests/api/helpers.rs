@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database, EntityTrait};
 use serde_json::{Value, json};
 use tollgate::{
-    AppState, Config,
+    AppState, Application, Config,
     accounts::{
         input::{Email, Password},
         service::create_or_promote,
@@ -105,7 +105,7 @@ impl TestApp {
         Self::on(url, configure).await
     }
 
-    /// The URL of this app's database.
+    /// The URL of this app's database, for a server process of its own.
     pub fn database_url(&self) -> &str {
         &self.database_url
     }
@@ -306,14 +306,14 @@ impl TestApp {
         self.login(email, PASSWORD).await.expect("login")
     }
 
-    /// Serves the app on a real socket (for WebSocket clients); the server
-    /// stops with the test's runtime.
+    /// Serves the app on a real socket as the binary does (for WebSocket
+    /// and raw HTTP clients); the server drains when `state.shutdown` begins,
+    /// and stops with the test's runtime.
     pub async fn serve(&self) -> SocketAddr {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = router(Http::new(self.state.clone()))
-            .into_make_service_with_connect_info::<SocketAddr>();
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        let server = Application::on_listener(listener, self.state.clone());
+        tokio::spawn(server.run_until(std::future::pending()));
         addr
     }
 

@@ -2,6 +2,7 @@
 //! JSON body (single operation or a bounded batch), GET for queries only,
 //! `Accept` negotiation, and HTTP status codes that tell request errors apart.
 
+mod body;
 mod execute;
 mod incoming;
 mod negotiate;
@@ -16,7 +17,6 @@ use axum::{
     http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response as HttpResponse},
 };
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use self::{
     execute::{Via, execute},
@@ -53,16 +53,10 @@ pub async fn post(
         );
     }
     let limit = http.state.config.body_limit_bytes;
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
-            let message = format!("the request body is larger than {limit} bytes");
-            return reply.refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                AppError::PayloadTooLarge(message),
-            );
-        }
-        Err(_) => {
+    let bytes = match body::read(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(body::Unread::TooLarge) => return body::too_large(&reply, limit),
+        Err(body::Unread::Broken) => {
             return reply.refuse(
                 StatusCode::BAD_REQUEST,
                 AppError::BadRequest("the request body could not be read".into()),

@@ -6,7 +6,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::{net::TcpStream, time::timeout};
 use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
+    MaybeTlsStream, WebSocketStream, connect_async_with_config,
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
@@ -22,7 +22,10 @@ pub async fn connect(addr: SocketAddr, protocol: &str) -> Socket {
         "sec-websocket-protocol",
         HeaderValue::from_str(protocol).unwrap(),
     );
-    let (socket, response) = connect_async(request).await.unwrap();
+    // As browsers do: small frames go out at once, not after the last ACK.
+    let (socket, response) = connect_async_with_config(request, None, true)
+        .await
+        .unwrap();
     assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
     socket
 }

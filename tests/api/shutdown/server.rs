@@ -1,0 +1,92 @@
+//! The `tollgate` binary as a child process on a database of its own, so a
+//! test can send it SIGTERM.
+
+use std::{
+    net::SocketAddr,
+    process::{ExitStatus, Stdio},
+    time::{Duration, Instant},
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, AsyncReadExt, BufReader},
+    process::{Child, Command},
+    task::JoinHandle,
+    time::timeout,
+};
+
+/// A running server process, killed if the test ends before it exits.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    stderr: JoinHandle<String>,
+}
+
+impl Server {
+    /// Starts `serve` on port 0 and waits until it prints its address.
+    pub async fn start(database_url: &str, grace_secs: u64) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
+            .arg("serve")
+            .env_remove("TOLLGATE_ENV")
+            .env_remove("JWT_SECRET")
+            .env("DATABASE_URL", database_url)
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("WORKERS", "2")
+            .env("SHUTDOWN_GRACE_SECS", grace_secs.to_string())
+            .env("RATE_LIMIT_RPS", "1000000")
+            .env("RATE_LIMIT_BURST", "1000000")
+            .env("COST_BUCKET_SIZE", "1000000000")
+            .env("COST_RESTORE_RATE", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text).await;
+            text
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = timeout(Duration::from_secs(60), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(url) = line.strip_prefix("GraphiQL: http://") {
+                    return url.trim_end_matches("/graphql").parse().unwrap();
+                }
+            }
+            panic!("the server exited before printing its address")
+        })
+        .await
+        .expect("the server prints its address");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("the server is running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// The exit status and how long after `since` it came, within `limit`;
+    /// with the server's log for failure messages.
+    pub async fn exit(mut self, since: Instant, limit: Duration) -> (ExitStatus, Duration, String) {
+        let status = timeout(limit, self.child.wait()).await;
+        let took = since.elapsed();
+        if status.is_err() {
+            let _ = self.child.kill().await;
+        }
+        let log = self.stderr.await.unwrap_or_default();
+        let status = status.unwrap_or_else(|_| panic!("no exit within {limit:?}; log:\n{log}"));
+        (status.unwrap(), took, log)
+    }
+}
