@@ -1,6 +1,9 @@
 //! Validated catalog inputs, parsed once where they enter.
 
-use crate::error::{AppError, Result};
+use crate::{
+    error::{AppError, Result},
+    graphql::ids::no_nul,
+};
 
 pub const MAX_PRICE_CENTS: i32 = 100_000_000;
 pub const MAX_NAME_CHARS: usize = 200;
@@ -25,6 +28,7 @@ pub fn sku(raw: &str, field: &str) -> Result<String> {
 
 /// 1 to 200 characters once trimmed.
 pub fn name(raw: &str, field: &str) -> Result<String> {
+    no_nul(raw, field)?;
     let name = raw.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > MAX_NAME_CHARS {
@@ -38,6 +42,7 @@ pub fn name(raw: &str, field: &str) -> Result<String> {
 
 /// At most 5,000 characters.
 pub fn description(raw: &str, field: &str) -> Result<String> {
+    no_nul(raw, field)?;
     if raw.chars().count() > MAX_DESCRIPTION_CHARS {
         return Err(AppError::bad_input(
             field,

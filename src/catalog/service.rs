@@ -16,7 +16,10 @@ use crate::{
     cache::EntityCache,
     db::{self, keyset},
     error::{AppError, Result},
-    graphql::pagination::{Cursor, PageArgs},
+    graphql::{
+        ids::no_nul,
+        pagination::{Cursor, PageArgs},
+    },
 };
 
 pub const SEARCH_MAX_CHARS: usize = 100;
@@ -115,6 +118,7 @@ fn search_condition(search: &str) -> Result<Condition> {
             format!("search must be at most {SEARCH_MAX_CHARS} characters"),
         ));
     }
+    no_nul(search, "filter.search")?;
     let mut pattern = String::with_capacity(search.len() + 2);
     pattern.push('%');
     for c in search.to_lowercase().chars() {

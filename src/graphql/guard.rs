@@ -77,7 +77,7 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
             return Err(vec![refused.to_server_error(None)]);
         }
         shape()
-            .check_ints(&request.query, &document, operation, &request.variables)
+            .check_values(&document, operation, &request.variables)
             .map_err(|e| vec![e])?;
     }
     request.set_parsed_query(ExecutableDocument::clone(&document));

@@ -1,15 +1,18 @@
 //! The type of every field, argument and input field, read once from the
 //! schema's SDL, and what Tollgate checks with it that async-graphql leaves
 //! out:
-//! - before execution, `Int` values beyond 32 bits are refused as request
-//!   errors (async-graphql's validation accepts any 64-bit integer as `Int`;
-//!   only the resolver's argument parsing refuses it, as an internal error);
+//! - before execution, `Int` values beyond 32 bits and values that are not
+//!   objects where an input object is expected are refused as request errors
+//!   (async-graphql's validation accepts both; only the resolver's argument
+//!   parsing refuses them, as internal errors);
 //! - after execution, errored fields are completed as the GraphQL spec's
 //!   "Handling Field Errors" says (async-graphql leaves an errored field out
 //!   of its object instead of making it null).
 
 use std::{
     collections::{HashMap, HashSet},
+    convert::Infallible,
+    fmt,
     sync::LazyLock,
 };
 
@@ -88,12 +91,12 @@ impl Shape {
         Ok(shape)
     }
 
-    /// Refuses `Int` values outside 32 bits, in the operation's variables
-    /// (BAD_USER_INPUT naming the variable and the path inside it) and in
-    /// the literal arguments of its fields (GRAPHQL_VALIDATION_FAILED).
-    pub fn check_ints(
+    /// Refuses the values validation lets through (see [`Unfit`]), in the
+    /// operation's variables (BAD_USER_INPUT naming the variable and the
+    /// path inside it) and in the literal arguments of its fields
+    /// (GRAPHQL_VALIDATION_FAILED).
+    pub fn check_values(
         &self,
-        query: &str,
         document: &ExecutableDocument,
         operation: &OperationDefinition,
         variables: &Variables,
@@ -105,46 +108,48 @@ impl Shape {
                 .get(&definition.name.node)
                 .or(definition.default_value.as_ref().map(|v| &v.node));
             if let Some(value) = value
-                && let Some((path, n)) = self.out_of_range(&definition.var_type.node, value, name)
+                && let Some((path, unfit)) = self.unfit(&definition.var_type.node, value, name)
             {
-                let message = format!(
-                    "variable \"${name}\" got an invalid value at \"{path}\": Int cannot represent {n}, which is beyond 32 bits"
-                );
+                let message =
+                    format!("variable \"${name}\" got an invalid value at \"{path}\": {unfit}");
                 return Err(AppError::bad_input(path, message).to_server_error(None));
             }
-        }
-        if !has_long_number(query) {
-            return Ok(());
         }
         let mut walk = ArgumentWalk {
             shape: self,
             document,
+            variables,
             visited: HashSet::new(),
         };
         walk.selection_set(root_type(operation.ty), &operation.selection_set.node)
     }
 
-    /// The first `Int` out of range in `value` of type `ty`, with its path
-    /// (dotted, from `path`). Values of the wrong kind are left to validation.
-    fn out_of_range(&self, ty: &Type, value: &Value, path: &str) -> Option<(String, i64)> {
+    /// The first unfit value in `value` of type `ty`, with its path (dotted,
+    /// from `path`). Everything else validation checks is left to it.
+    fn unfit(&self, ty: &Type, value: &Value, path: &str) -> Option<(String, Unfit)> {
         match (&ty.base, value) {
+            (_, Value::Null) => None,
             (BaseType::List(inner), Value::List(items)) => items
                 .iter()
                 .enumerate()
-                .find_map(|(i, item)| self.out_of_range(inner, item, &format!("{path}.{i}"))),
-            (BaseType::List(inner), single) => self.out_of_range(inner, single, path),
+                .find_map(|(i, item)| self.unfit(inner, item, &format!("{path}.{i}"))),
+            (BaseType::List(inner), single) => self.unfit(inner, single, path),
             (BaseType::Named(name), Value::Number(n)) if name == "Int" => {
                 let n = n.as_i64()?;
-                i32::try_from(n).is_err().then(|| (path.to_owned(), n))
+                i32::try_from(n)
+                    .is_err()
+                    .then(|| (path.to_owned(), Unfit::BeyondInt(n)))
             }
-            (BaseType::Named(name), Value::Object(fields)) => {
+            (BaseType::Named(name), value) => {
                 let types = self.inputs.get(name.as_str())?;
+                let Value::Object(fields) = value else {
+                    return Some((path.to_owned(), Unfit::NotAnObject(name.to_string())));
+                };
                 fields.iter().find_map(|(field, value)| {
                     let ty = types.get(field.as_str())?;
-                    self.out_of_range(ty, value, &format!("{path}.{field}"))
+                    self.unfit(ty, value, &format!("{path}.{field}"))
                 })
             }
-            _ => None,
         }
     }
 
@@ -223,10 +228,29 @@ impl Shape {
     }
 }
 
+/// A value async-graphql's validation accepts and its argument parsing
+/// refuses.
+enum Unfit {
+    /// An `Int` beyond 32 bits.
+    BeyondInt(i64),
+    /// Not an object where the input object type it names is expected.
+    NotAnObject(String),
+}
+
+impl fmt::Display for Unfit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BeyondInt(n) => write!(f, "Int cannot represent {n}, which is beyond 32 bits"),
+            Self::NotAnObject(ty) => write!(f, "expected an object of type {ty}"),
+        }
+    }
+}
+
 /// Checks the literal arguments of every field an operation selects.
 struct ArgumentWalk<'a> {
     shape: &'a Shape,
     document: &'a ExecutableDocument,
+    variables: &'a Variables,
     visited: HashSet<&'a str>,
 }
 
@@ -246,13 +270,18 @@ impl<'a> ArgumentWalk<'a> {
                     };
                     for (argument, value) in &field.arguments {
                         let name = argument.node.as_str();
-                        // Variables were checked against their declared types.
-                        if let (Some(ty), Some(value)) = (
-                            definition.arguments.get(name),
-                            value.node.clone().into_const(),
-                        ) && let Some((path, n)) = self.shape.out_of_range(ty, &value, name)
-                        {
-                            return Err(invalid_literal(&path, n, argument.pos));
+                        let Some(ty) = definition.arguments.get(name) else {
+                            continue;
+                        };
+                        // Variables were checked against their declared
+                        // types; their values only fill in the literal.
+                        let Ok(value) = value.node.clone().into_const_with(|variable| {
+                            Ok::<_, Infallible>(
+                                self.variables.get(&variable).cloned().unwrap_or_default(),
+                            )
+                        });
+                        if let Some((path, unfit)) = self.shape.unfit(ty, &value, name) {
+                            return Err(invalid_literal(&path, &unfit, argument.pos));
                         }
                     }
                     self.selection_set(named(&definition.ty), &field.selection_set.node)?;
@@ -281,10 +310,8 @@ impl<'a> ArgumentWalk<'a> {
     }
 }
 
-fn invalid_literal(path: &str, n: i64, pos: Pos) -> ServerError {
-    let message = format!(
-        "argument \"{path}\" has an invalid value: Int cannot represent {n}, which is beyond 32 bits"
-    );
+fn invalid_literal(path: &str, unfit: &Unfit, pos: Pos) -> ServerError {
+    let message = format!("argument \"{path}\" has an invalid value: {unfit}");
     AppError::Invalid(message).to_server_error(Some(pos))
 }
 
@@ -361,14 +388,6 @@ fn set_null(data: &mut Value, path: &[PathSegment]) {
         }
         _ => {}
     }
-}
-
-/// Whether `text` has a run of ten digits, as an `Int` literal beyond 32
-/// bits must: most documents have none, and skip the walk of their arguments.
-fn has_long_number(text: &str) -> bool {
-    text.as_bytes()
-        .split(|b| !b.is_ascii_digit())
-        .any(|run| run.len() >= 10)
 }
 
 fn root_type(ty: OperationType) -> &'static str {

@@ -17,7 +17,7 @@ use crate::{
     db,
     error::{AppError, Result},
     events::Event,
-    graphql::ids::parse_id,
+    graphql::ids::{no_nul, parse_id},
     orders::OrderStatus,
 };
 
@@ -47,6 +47,7 @@ pub async fn pay(
             "the idempotency key must be 8 to 255 characters",
         ));
     }
+    no_nul(key, "input.idempotencyKey")?;
     let order_id = parse_id(&input.order_id, "input.orderId")?;
     let user_id = viewer
         .user_id()

@@ -12,7 +12,10 @@ use crate::{
     auth::SignedIn,
     cache::Change,
     error::{AppError, OnConflict, Result},
-    graphql::{RequestMeta, ids::parse_id},
+    graphql::{
+        RequestMeta,
+        ids::{no_nul, parse_id},
+    },
 };
 
 pub const MAX_BODY_CHARS: usize = 2_000;
@@ -47,6 +50,7 @@ pub async fn add(
             format!("body must be 1 to {MAX_BODY_CHARS} characters"),
         ));
     }
+    no_nul(body, "input.body")?;
     products::Entity::find_by_id(product_id)
         .one(&state.db)
         .await?

@@ -174,6 +174,56 @@ async fn ints_beyond_32_bits_are_request_errors_naming_the_variable_or_argument(
 }
 
 #[tokio::test]
+async fn values_that_are_not_objects_where_an_input_object_is_expected_are_request_errors() {
+    // async-graphql's validation lets them through and its argument parsing
+    // refused them as INTERNAL_SERVER_ERROR.
+    let app = TestApp::seeded().await;
+    let cases = [
+        (
+            "mutation { payOrder(input: true) { id } }",
+            json!({}),
+            "GRAPHQL_VALIDATION_FAILED",
+            "\"input\"",
+        ),
+        (
+            "{ products(filter: [{}]) { edges { cursor } } }",
+            json!({}),
+            "GRAPHQL_VALIDATION_FAILED",
+            "\"filter\"",
+        ),
+        (
+            "mutation($line: OrderLineInput!) { placeOrder(input: { items: [$line, 7] }) { id } }",
+            json!({ "line": { "productId": "x", "quantity": 1 } }),
+            "GRAPHQL_VALIDATION_FAILED",
+            "\"input.items.1\"",
+        ),
+        (
+            "mutation($i: PayOrderInput!) { payOrder(input: $i) { id } }",
+            json!({ "i": "x" }),
+            "BAD_USER_INPUT",
+            "i",
+        ),
+        (
+            "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }",
+            json!({ "i": { "items": [true] } }),
+            "BAD_USER_INPUT",
+            "i.items.0",
+        ),
+    ];
+    for (query, variables, code, named) in cases {
+        let response = app.send(None, &[GRAPHQL_RESPONSE], query, variables).await;
+        let body = response.json();
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(error_code(&body), code, "{query}: {body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(named), "{query}: {message}");
+        if code == "BAD_USER_INPUT" {
+            assert_eq!(body["errors"][0]["extensions"]["field"], named);
+        }
+    }
+}
+
+#[tokio::test]
 async fn production_answers_introspection_with_a_validation_error() {
     let app = TestApp::with(|args| args.environment = Some("production".into())).await;
     for query in [

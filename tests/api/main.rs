@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod any_input;
 mod binary;
 mod caching;
 mod catalog;

@@ -179,3 +179,58 @@ async fn adjusting_stock_never_takes_it_below_zero() {
     assert_eq!(below["errors"][0]["extensions"]["field"], "delta");
     assert_eq!(shop.app.stock(&id).await, 0);
 }
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_bad_user_input_naming_the_field() {
+    // PostgreSQL can neither store nor compare NUL: it used to surface as
+    // INTERNAL_SERVER_ERROR there.
+    let shop = Shop::open().await;
+    let id = shop.app.create_product(&shop.staff, "NUL-1", 900, 5).await;
+    let placed = shop.app.place_order(&shop.ada, &[(&id, 1)]).await;
+    let order = placed["data"]["placeOrder"]["id"].as_str().unwrap();
+    let staff = Some(shop.staff.access_token.as_str());
+    let ada = Some(shop.ada.access_token.as_str());
+    let cases = [
+        (
+            None,
+            "query($f: ProductFilter) { products(filter: $f) { edges { cursor } } }",
+            json!({ "f": { "search": "a\u{0}b" } }),
+            "filter.search",
+        ),
+        (
+            staff,
+            CREATE,
+            product(json!({ "sku": "NUL-2", "name": "Mug\u{0}" })),
+            "input.name",
+        ),
+        (
+            staff,
+            CREATE,
+            product(json!({ "sku": "NUL-2", "description": "\u{0}" })),
+            "input.description",
+        ),
+        (
+            staff,
+            "mutation($id: ID!) { updateProduct(id: $id, input: { name: \"\\u0000\" }) { id } }",
+            json!({ "id": id }),
+            "input.name",
+        ),
+        (
+            ada,
+            "mutation($input: AddReviewInput!) { addReview(input: $input) { id } }",
+            json!({ "input": { "productId": id, "rating": 5, "body": "good\u{0}" } }),
+            "input.body",
+        ),
+        (
+            ada,
+            "mutation($input: PayOrderInput!) { payOrder(input: $input) { id } }",
+            json!({ "input": { "orderId": order, "idempotencyKey": "key-\u{0}-0001" } }),
+            "input.idempotencyKey",
+        ),
+    ];
+    for (token, query, variables, field) in cases {
+        let body = shop.app.graphql_as(token, query, variables).await.json();
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{field}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{body}");
+    }
+}
