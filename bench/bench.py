@@ -32,7 +32,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release")
+RELEASE = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "dist")
 BINARY = os.path.join(RELEASE, "tollgate")
 FLOOR_BINARY = os.path.join(RELEASE, "q1-floor")
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/test")
@@ -279,7 +279,7 @@ def main():
     )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--skip-seed", action="store_true")
-    parser.add_argument("--binary", help="measure this tollgate binary instead of building target/release/tollgate")
+    parser.add_argument("--binary", help="measure this tollgate binary instead of building target/dist/tollgate")
     parser.add_argument(
         "--only", metavar="PREFIX", action="append",
         help="run the baseline and the scenarios whose name starts with PREFIX (e.g. 'Q1, caches off'); "
@@ -298,8 +298,8 @@ def main():
     if args.binary:
         BINARY = os.path.abspath(args.binary)
     else:
-        print("building the release binary ...", flush=True)
-        run(["cargo", "build", "--release", "--quiet", "-p", "tollgate", "-p", "tollgate-floor"], env=dict(os.environ))
+        print("building the dist binary (whole-program LTO) ...", flush=True)
+        run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor"], env=dict(os.environ))
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
     if not args.skip_seed:
         print(f"seeding {DATABASE} with the large dataset ...", flush=True)

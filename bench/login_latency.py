@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Login latency: sequential (about one Argon2id verification each) and under
-20 concurrent logins. Starts a release build of Tollgate on a fresh SQLite
+20 concurrent logins. Starts the dist build of Tollgate on a fresh SQLite
 file, registers one user, and prints p50/p95 in milliseconds.
 
 Usage: python3 bench/login_latency.py [--concurrency 20] [--rounds 10]
@@ -59,7 +59,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--profile", "dist", "--quiet"], cwd=ROOT, check=True)
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ)
@@ -70,7 +70,7 @@ def main():
             LOGIN_MAX_FAILURES_PER_IP="100000",
         )
         server = subprocess.Popen(
-            [os.path.join(ROOT, "target", "release", "tollgate"), "serve"],
+            [os.path.join(ROOT, "target", "dist", "tollgate"), "serve"],
             env=env,
             stdout=subprocess.DEVNULL,
         )
