@@ -65,9 +65,7 @@ const TABLE: &[(&str, &str, [&str; 4])] = &[
 fn outcome(body: &Value) -> String {
     match body["errors"][0]["extensions"]["code"].as_str() {
         Some(code) => code.to_owned(),
-        None if body["data"]["viewer"].is_null() && body["data"].get("viewer").is_some() => {
-            "null".to_owned()
-        }
+        None if body.pointer("/data/viewer") == Some(&Value::Null) => "null".to_owned(),
         None => "ok".to_owned(),
     }
 }
