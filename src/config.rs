@@ -174,6 +174,27 @@ pub struct ConfigArgs {
     /// cost (development only).
     #[arg(long, env = "GUARDRAILS", global = true)]
     pub guardrails: Option<String>,
+    #[command(flatten)]
+    pub telemetry: TelemetryArgs,
+}
+
+/// Metrics, traces and logs.
+#[derive(Args, Clone, Debug, Default)]
+pub struct TelemetryArgs {
+    /// Address of the Prometheus listener serving GET /metrics (default
+    /// 127.0.0.1:9464 in development, off in production; `off` switches it off).
+    #[arg(long, env = "METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<String>,
+    /// OTLP/HTTP endpoint traces are exported to (e.g. http://collector:4318);
+    /// tracing is off when absent.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otel_exporter_otlp_endpoint: Option<String>,
+    /// The `service.name` of exported spans.
+    #[arg(long, env = "OTEL_SERVICE_NAME", global = true)]
+    pub otel_service_name: Option<String>,
+    /// Operations taking longer than this many milliseconds are logged as warnings.
+    #[arg(long, env = "SLOW_OPERATION_MS", global = true)]
+    pub slow_operation_ms: Option<String>,
 }
 
 /// Validated configuration.
@@ -234,6 +255,21 @@ pub struct Config {
     pub hsts: bool,
     /// Whether operation limits and cost budgets apply (always in production).
     pub guardrails: bool,
+    /// Metrics, traces and logs.
+    pub telemetry: TelemetryConfig,
+}
+
+/// Metrics, traces and logs.
+#[derive(Clone, Debug)]
+pub struct TelemetryConfig {
+    /// Where GET /metrics is served, when it is.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The OTLP/HTTP endpoint spans go to, when tracing is on.
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` resource attribute of exported spans.
+    pub service_name: String,
+    /// Operations slower than this are logged as warnings.
+    pub slow_operation: Duration,
 }
 
 /// Cache sizes and lifetimes; each cache can be switched off.
@@ -308,6 +344,43 @@ impl ConfigError {
             variable,
             message: message.into(),
         }
+    }
+}
+
+/// Where development serves metrics unless told otherwise.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
+
+impl TelemetryConfig {
+    fn from_args(args: &TelemetryArgs, production: bool) -> Result<Self, ConfigError> {
+        let metrics_addr = match args.metrics_addr.as_deref().map(str::trim) {
+            Some("off" | "false") => None,
+            None | Some("") if production => None,
+            None | Some("") => Some(DEFAULT_METRICS_ADDR),
+            Some(addr) => Some(addr),
+        };
+        let otlp_endpoint = non_empty(args.otel_exporter_otlp_endpoint.as_deref());
+        if let Some(endpoint) = &otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err(ConfigError::new(
+                "OTEL_EXPORTER_OTLP_ENDPOINT",
+                "expected an http:// or https:// URL",
+            ));
+        }
+        Ok(Self {
+            metrics_addr: match metrics_addr {
+                Some(addr) => Some(parse_or("METRICS_ADDR", Some(addr), DEFAULT_METRICS_ADDR)?),
+                None => None,
+            },
+            otlp_endpoint,
+            service_name: non_empty(args.otel_service_name.as_deref())
+                .unwrap_or_else(|| "tollgate".into()),
+            slow_operation: Duration::from_millis(parse_positive(
+                "SLOW_OPERATION_MS",
+                &args.slow_operation_ms,
+                500,
+            )?),
+        })
     }
 }
 
@@ -490,6 +563,7 @@ impl Config {
                 args.expose_sql_count.as_deref(),
                 false,
             )?,
+            telemetry: TelemetryConfig::from_args(&args.telemetry, production)?,
         })
     }
 
