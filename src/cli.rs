@@ -1,5 +1,7 @@
-//! The command line: `serve` (default), `migrate`, `seed`, `schema` and
-//! `create-admin`. Failures print one line and exit non-zero.
+//! The command line: `serve` (default), `migrate`, `seed`, `schema`,
+//! `create-admin` and `healthcheck`. Failures print one line and exit non-zero.
+
+mod healthcheck;
 
 use std::{io::BufRead, process::ExitCode};
 
@@ -55,6 +57,13 @@ enum Command {
         #[arg(long, value_enum, default_value = "admin")]
         role: AdminRole,
     },
+    /// Ask the server at BIND_ADDR whether it is ready (container health checks).
+    ///
+    /// Exits 0 when GET /readyz answers 200 and 1 otherwise (refused, no
+    /// answer within a few seconds, any other status), printing one line
+    /// that says which. A wildcard BIND_ADDR (0.0.0.0, [::]) is asked on the
+    /// loopback address of its family. The database is never touched.
+    Healthcheck,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,6 +94,11 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let config = Config::from_args(&cli.config)?;
+    if let Command::Healthcheck = command {
+        // Before telemetry: a probe prints one line and listens on nothing.
+        println!("{}", healthcheck::check(config.bind_addr).await?);
+        return Ok(());
+    }
     telemetry::init(config.is_production());
     match command {
         Command::Serve => serve(config).await,
@@ -106,7 +120,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             password,
             role,
         } => create_admin(&config, &email, password, role).await,
-        Command::Schema => Ok(()),
+        Command::Schema | Command::Healthcheck => Ok(()),
     }
 }
 

@@ -14,6 +14,7 @@ mod client_results;
 mod commerce;
 mod contract;
 mod guards;
+mod healthcheck;
 mod helpers;
 mod http_rules;
 mod large_bodies;
