@@ -25,7 +25,10 @@ use crate::{
 #[command(
     name = "tollgate",
     version,
-    about = "A GraphQL API server for a commerce backend"
+    about = "A GraphQL API server for a commerce backend",
+    after_help = "Every setting is also read from the environment variable in brackets; a flag \
+                  wins over its variable. README.md (Configuration) explains them; logs follow \
+                  RUST_LOG."
 )]
 struct Cli {
     #[command(flatten)]
@@ -42,6 +45,7 @@ enum Command {
     Migrate,
     /// Load deterministic demo or benchmark data into an empty database.
     Seed {
+        /// How much data to load.
         #[arg(long, value_enum, default_value = "demo")]
         size: seed::Size,
     },
@@ -49,11 +53,16 @@ enum Command {
     Schema,
     /// Create an administrator, or promote an existing user.
     CreateAdmin {
+        /// The account's email address; an existing account is promoted, and
+        /// its other sessions are signed out.
         #[arg(long)]
         email: String,
-        /// Read from standard input when absent.
+        /// The account's password, new or replacing the old one (8 to 128
+        /// characters, not a common one); read from standard input when
+        /// absent, to keep it out of the shell's history.
         #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// The role to give: ADMIN, or STAFF (products, stock and every order).
         #[arg(long, value_enum, default_value = "admin")]
         role: AdminRole,
     },
@@ -198,4 +207,32 @@ async fn create_admin(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_and_option_says_what_it_is_for() {
+        let cli = Cli::command();
+        let mut undescribed = Vec::new();
+        for command in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            if command.get_about().is_none() {
+                undescribed.push(command.get_name().to_owned());
+            }
+            let arguments = command.get_arguments().filter(|arg| !arg.is_hide_set());
+            for arg in arguments.filter(|arg| arg.get_help().is_none()) {
+                undescribed.push(format!("{} --{}", command.get_name(), arg.get_id()));
+            }
+        }
+        assert_eq!(undescribed, Vec::<String>::new());
+    }
 }

@@ -1,6 +1,11 @@
 //! Configuration from the environment and command-line flags, validated once
 //! at start-up so a bad value stops the process with one line naming it.
 
+mod args;
+pub mod reference;
+
+pub use args::{ConfigArgs, TelemetryArgs, defaults};
+
 use std::{
     fmt,
     net::{IpAddr, SocketAddr},
@@ -9,7 +14,6 @@ use std::{
     time::Duration,
 };
 
-use clap::Args;
 use sea_orm::sqlx::{postgres::PgConnectOptions, sqlite::SqliteConnectOptions};
 
 use crate::{
@@ -22,179 +26,6 @@ use crate::{
 pub enum Environment {
     Development,
     Production,
-}
-
-/// Raw settings as given by flags or environment variables; every value is a
-/// string so that validation can name the variable that is wrong.
-#[derive(Args, Clone, Debug, Default)]
-pub struct ConfigArgs {
-    /// Database URL: sqlite://path or postgres://user@host/db.
-    #[arg(long, env = "DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
-    /// Address to listen on.
-    #[arg(long, env = "BIND_ADDR", global = true)]
-    pub bind_addr: Option<String>,
-    /// development or production.
-    #[arg(long = "env", env = "TOLLGATE_ENV", global = true)]
-    pub environment: Option<String>,
-    /// HMAC secret for access tokens (raw UTF-8, at least 32 bytes in production).
-    #[arg(long, env = "JWT_SECRET", global = true, hide_env_values = true)]
-    pub jwt_secret: Option<String>,
-    /// Redis URL, for running several instances as one.
-    #[arg(long, env = "REDIS_URL", global = true)]
-    pub redis_url: Option<String>,
-    /// Comma-separated list of allowed CORS origins.
-    #[arg(long, env = "CORS_ORIGINS", global = true)]
-    pub cors_origins: Option<String>,
-    /// Serve GraphiQL on GET /graphql (default: on in development only).
-    #[arg(long, env = "GRAPHIQL", global = true)]
-    pub graphiql: Option<String>,
-    /// Largest accepted request body in bytes, after decompression.
-    #[arg(long, env = "BODY_LIMIT_BYTES", global = true)]
-    pub body_limit_bytes: Option<String>,
-    /// Largest accepted batch of operations in one request.
-    #[arg(long, env = "BATCH_LIMIT", global = true)]
-    pub batch_limit: Option<String>,
-    /// Request timeout in seconds.
-    #[arg(long, env = "REQUEST_TIMEOUT_SECS", global = true)]
-    pub request_timeout_secs: Option<String>,
-    /// Largest number of pooled database connections.
-    #[arg(long, env = "DB_MAX_CONNECTIONS", global = true)]
-    pub db_max_connections: Option<String>,
-    /// Threads serving requests, each with its own single-threaded runtime.
-    #[arg(long, env = "WORKERS", global = true)]
-    pub workers: Option<String>,
-    /// Seconds to wait for a pooled database connection.
-    #[arg(long, env = "DB_ACQUIRE_TIMEOUT_SECS", global = true)]
-    pub db_acquire_timeout_secs: Option<String>,
-    /// Seconds open requests and WebSockets get to finish after SIGTERM.
-    #[arg(long, env = "SHUTDOWN_GRACE_SECS", global = true)]
-    pub shutdown_grace_secs: Option<String>,
-    /// Add an `x-sql-statements` header with the number of SQL statements a
-    /// request ran (for tests and benchmarks).
-    #[arg(long, env = "EXPOSE_SQL_COUNT", global = true)]
-    pub expose_sql_count: Option<String>,
-    /// Earlier JWT secrets, comma-separated: tokens they signed still verify.
-    #[arg(
-        long,
-        env = "JWT_PREVIOUS_SECRETS",
-        global = true,
-        hide_env_values = true
-    )]
-    pub jwt_previous_secrets: Option<String>,
-    /// `iss` of access tokens.
-    #[arg(long, env = "JWT_ISSUER", global = true)]
-    pub jwt_issuer: Option<String>,
-    /// `aud` of access tokens.
-    #[arg(long, env = "JWT_AUDIENCE", global = true)]
-    pub jwt_audience: Option<String>,
-    /// Lifetime of access tokens in seconds.
-    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", global = true)]
-    pub access_token_ttl_secs: Option<String>,
-    /// Absolute lifetime of a refresh-token family in days.
-    #[arg(long, env = "REFRESH_TOKEN_TTL_DAYS", global = true)]
-    pub refresh_token_ttl_days: Option<String>,
-    /// Failed logins allowed per account in 15 minutes.
-    #[arg(long, env = "LOGIN_MAX_FAILURES", global = true)]
-    pub login_max_failures: Option<String>,
-    /// Failed logins allowed per client IP in 15 minutes.
-    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_IP", global = true)]
-    pub login_max_failures_per_ip: Option<String>,
-    /// Registrations allowed per client IP per hour.
-    #[arg(long, env = "REGISTER_PER_HOUR", global = true)]
-    pub register_per_hour: Option<String>,
-    /// Comma-separated proxy addresses whose X-Forwarded-For is trusted.
-    #[arg(long, env = "TRUSTED_PROXIES", global = true)]
-    pub trusted_proxies: Option<String>,
-    /// Cache products and users by id.
-    #[arg(long, env = "ENTITY_CACHE", global = true)]
-    pub entity_cache: Option<String>,
-    /// Seconds an entity stays cached.
-    #[arg(long, env = "ENTITY_CACHE_TTL_SECS", global = true)]
-    pub entity_cache_ttl_secs: Option<String>,
-    /// Entities cached at most, per kind.
-    #[arg(long, env = "ENTITY_CACHE_CAPACITY", global = true)]
-    pub entity_cache_capacity: Option<String>,
-    /// Cache anonymous public catalog responses.
-    #[arg(long, env = "RESPONSE_CACHE", global = true)]
-    pub response_cache: Option<String>,
-    /// Seconds a public response stays cached (also its max-age).
-    #[arg(long, env = "RESPONSE_CACHE_TTL_SECS", global = true)]
-    pub response_cache_ttl_secs: Option<String>,
-    /// Persisted (and parsed) documents kept at most.
-    #[arg(long, env = "DOCUMENT_CACHE_CAPACITY", global = true)]
-    pub document_cache_capacity: Option<String>,
-    /// Serve POST /bench/baseline, a fixed JSON body of this many bytes, as
-    /// the benchmark's baseline (off when absent).
-    #[arg(long, env = "BENCH_BASELINE_BYTES", global = true)]
-    pub bench_baseline_bytes: Option<String>,
-    /// Deepest selection an operation may have.
-    #[arg(long, env = "MAX_DEPTH", global = true)]
-    pub max_depth: Option<String>,
-    /// Most aliases in one operation.
-    #[arg(long, env = "MAX_ALIASES", global = true)]
-    pub max_aliases: Option<String>,
-    /// Most root fields in one operation.
-    #[arg(long, env = "MAX_ROOT_FIELDS", global = true)]
-    pub max_root_fields: Option<String>,
-    /// Most directives in one operation.
-    #[arg(long, env = "MAX_DIRECTIVES", global = true)]
-    pub max_directives: Option<String>,
-    /// Largest document in bytes.
-    #[arg(long, env = "MAX_DOCUMENT_BYTES", global = true)]
-    pub max_document_bytes: Option<String>,
-    /// Highest cost of one operation.
-    #[arg(long, env = "MAX_COST", global = true)]
-    pub max_cost: Option<String>,
-    /// Points in each client's cost bucket.
-    #[arg(long, env = "COST_BUCKET_SIZE", global = true)]
-    pub cost_bucket_size: Option<String>,
-    /// Points restored to a cost bucket per second.
-    #[arg(long, env = "COST_RESTORE_RATE", global = true)]
-    pub cost_restore_rate: Option<String>,
-    /// Requests per second allowed per client IP.
-    #[arg(long, env = "RATE_LIMIT_RPS", global = true)]
-    pub rate_limit_rps: Option<String>,
-    /// Burst of requests allowed per client IP.
-    #[arg(long, env = "RATE_LIMIT_BURST", global = true)]
-    pub rate_limit_burst: Option<String>,
-    /// Answer introspection queries (default: on in development only).
-    #[arg(long, env = "INTROSPECTION", global = true)]
-    pub introspection: Option<String>,
-    /// `only` to accept trusted documents only.
-    #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
-    pub trusted_documents: Option<String>,
-    /// JSON manifest of trusted documents (sha256 hex → document).
-    #[arg(long, env = "TRUSTED_DOCUMENTS_MANIFEST", global = true)]
-    pub trusted_documents_manifest: Option<String>,
-    /// Send Strict-Transport-Security (when served behind TLS).
-    #[arg(long, env = "HSTS", global = true)]
-    pub hsts: Option<String>,
-    /// `false` skips operation limits and cost budgets, to measure what they
-    /// cost (development only).
-    #[arg(long, env = "GUARDRAILS", global = true)]
-    pub guardrails: Option<String>,
-    #[command(flatten)]
-    pub telemetry: TelemetryArgs,
-}
-
-/// Metrics, traces and logs.
-#[derive(Args, Clone, Debug, Default)]
-pub struct TelemetryArgs {
-    /// Address of the Prometheus listener serving GET /metrics (default
-    /// 127.0.0.1:9464 in development, off in production; `off` switches it off).
-    #[arg(long, env = "METRICS_ADDR", global = true)]
-    pub metrics_addr: Option<String>,
-    /// OTLP/HTTP endpoint traces are exported to (e.g. http://collector:4318);
-    /// tracing is off when absent.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
-    pub otel_exporter_otlp_endpoint: Option<String>,
-    /// The `service.name` of exported spans.
-    #[arg(long, env = "OTEL_SERVICE_NAME", global = true)]
-    pub otel_service_name: Option<String>,
-    /// Operations taking longer than this many milliseconds are logged as warnings.
-    #[arg(long, env = "SLOW_OPERATION_MS", global = true)]
-    pub slow_operation_ms: Option<String>,
 }
 
 /// Validated configuration.
@@ -347,15 +178,12 @@ impl ConfigError {
     }
 }
 
-/// Where development serves metrics unless told otherwise.
-pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
-
 impl TelemetryConfig {
     fn from_args(args: &TelemetryArgs, production: bool) -> Result<Self, ConfigError> {
         let metrics_addr = match args.metrics_addr.as_deref().map(str::trim) {
             Some("off" | "false") => None,
             None | Some("") if production => None,
-            None | Some("") => Some(DEFAULT_METRICS_ADDR),
+            None | Some("") => Some(defaults::METRICS_ADDR),
             Some(addr) => Some(addr),
         };
         let otlp_endpoint = non_empty(args.otel_exporter_otlp_endpoint.as_deref());
@@ -369,31 +197,37 @@ impl TelemetryConfig {
         }
         Ok(Self {
             metrics_addr: match metrics_addr {
-                Some(addr) => Some(parse_or("METRICS_ADDR", Some(addr), DEFAULT_METRICS_ADDR)?),
+                Some(addr) => Some(parse_or(
+                    "METRICS_ADDR",
+                    Some(addr),
+                    defaults::METRICS_ADDR,
+                )?),
                 None => None,
             },
             otlp_endpoint,
-            service_name: non_empty(args.otel_service_name.as_deref())
-                .unwrap_or_else(|| "tollgate".into()),
+            service_name: or_default(
+                args.otel_service_name.as_deref(),
+                defaults::OTEL_SERVICE_NAME,
+            )
+            .to_owned(),
             slow_operation: Duration::from_millis(parse_positive(
                 "SLOW_OPERATION_MS",
                 &args.slow_operation_ms,
-                500,
+                defaults::SLOW_OPERATION_MS,
             )?),
         })
     }
 }
 
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://tollgate.db?mode=rwc";
 const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
 
 impl Config {
     /// Validates raw settings.
     pub fn from_args(args: &ConfigArgs) -> Result<Self, ConfigError> {
-        let environment = match args.environment.as_deref().map(str::trim) {
-            None | Some("") | Some("development") => Environment::Development,
-            Some("production") => Environment::Production,
-            Some(other) => {
+        let environment = match or_default(args.environment.as_deref(), defaults::ENVIRONMENT) {
+            "development" => Environment::Development,
+            "production" => Environment::Production,
+            other => {
                 return Err(ConfigError::new(
                     "TOLLGATE_ENV",
                     format!("expected development or production, got {other:?}"),
@@ -401,6 +235,7 @@ impl Config {
             }
         };
         let production = environment == Environment::Production;
+        let on_in_development = if production { "off" } else { "on" };
         let database_url = parse_database_url(args.database_url.as_deref())?;
         let jwt_secret = match args.jwt_secret.as_deref() {
             Some(s) if production && s.len() < MIN_PRODUCTION_SECRET_BYTES => {
@@ -417,7 +252,7 @@ impl Config {
         };
         Ok(Self {
             database_url,
-            bind_addr: parse_or("BIND_ADDR", args.bind_addr.as_deref(), "127.0.0.1:8080")?,
+            bind_addr: parse_or("BIND_ADDR", args.bind_addr.as_deref(), defaults::BIND_ADDR)?,
             environment,
             tokens: TokenConfig {
                 secret: jwt_secret,
@@ -430,20 +265,20 @@ impl Config {
                     .filter(|s| !s.is_empty())
                     .map(Secret::new)
                     .collect(),
-                issuer: non_empty(args.jwt_issuer.as_deref()).unwrap_or_else(|| "tollgate".into()),
-                audience: non_empty(args.jwt_audience.as_deref())
-                    .unwrap_or_else(|| "tollgate-api".into()),
+                issuer: or_default(args.jwt_issuer.as_deref(), defaults::JWT_ISSUER).to_owned(),
+                audience: or_default(args.jwt_audience.as_deref(), defaults::JWT_AUDIENCE)
+                    .to_owned(),
                 access_ttl: Duration::from_secs(parse_positive(
                     "ACCESS_TOKEN_TTL_SECS",
                     &args.access_token_ttl_secs,
-                    900,
+                    defaults::ACCESS_TOKEN_TTL_SECS,
                 )?),
                 refresh_ttl: Duration::from_secs(
                     86_400
-                        * parse_positive(
+                        * parse_positive::<u64>(
                             "REFRESH_TOKEN_TTL_DAYS",
                             &args.refresh_token_ttl_days,
-                            30,
+                            defaults::REFRESH_TOKEN_TTL_DAYS,
                         )?,
                 ),
             },
@@ -451,45 +286,81 @@ impl Config {
                 login_failures_per_account: parse_positive(
                     "LOGIN_MAX_FAILURES",
                     &args.login_max_failures,
-                    10,
+                    defaults::LOGIN_MAX_FAILURES,
                 )?,
                 login_failures_per_ip: parse_positive(
                     "LOGIN_MAX_FAILURES_PER_IP",
                     &args.login_max_failures_per_ip,
-                    50,
+                    defaults::LOGIN_MAX_FAILURES_PER_IP,
                 )?,
                 login_window: Duration::from_secs(15 * 60),
                 registrations_per_ip: parse_positive(
                     "REGISTER_PER_HOUR",
                     &args.register_per_hour,
-                    30,
+                    defaults::REGISTER_PER_HOUR,
                 )?,
                 registration_window: Duration::from_secs(3600),
             },
             trusted_proxies: parse_proxies(args.trusted_proxies.as_deref())?,
             limits: Limits {
-                depth: parse_positive("MAX_DEPTH", &args.max_depth, 10)?,
-                aliases: parse_positive("MAX_ALIASES", &args.max_aliases, 30)?,
-                root_fields: parse_positive("MAX_ROOT_FIELDS", &args.max_root_fields, 20)?,
-                directives: parse_positive("MAX_DIRECTIVES", &args.max_directives, 50)?,
-                size: parse_positive("MAX_DOCUMENT_BYTES", &args.max_document_bytes, 16 * 1024)?,
-                cost: parse_positive("MAX_COST", &args.max_cost, 1_000)?,
+                depth: parse_positive("MAX_DEPTH", &args.max_depth, defaults::MAX_DEPTH)?,
+                aliases: parse_positive("MAX_ALIASES", &args.max_aliases, defaults::MAX_ALIASES)?,
+                root_fields: parse_positive(
+                    "MAX_ROOT_FIELDS",
+                    &args.max_root_fields,
+                    defaults::MAX_ROOT_FIELDS,
+                )?,
+                directives: parse_positive(
+                    "MAX_DIRECTIVES",
+                    &args.max_directives,
+                    defaults::MAX_DIRECTIVES,
+                )?,
+                size: parse_positive(
+                    "MAX_DOCUMENT_BYTES",
+                    &args.max_document_bytes,
+                    defaults::MAX_DOCUMENT_BYTES,
+                )?,
+                cost: parse_positive("MAX_COST", &args.max_cost, defaults::MAX_COST)?,
             },
             budget: BudgetConfig {
-                size: parse_positive("COST_BUCKET_SIZE", &args.cost_bucket_size, 1_000)?,
-                restore_rate: parse_positive("COST_RESTORE_RATE", &args.cost_restore_rate, 50)?,
+                size: parse_positive(
+                    "COST_BUCKET_SIZE",
+                    &args.cost_bucket_size,
+                    defaults::COST_BUCKET_SIZE,
+                )?,
+                restore_rate: parse_positive(
+                    "COST_RESTORE_RATE",
+                    &args.cost_restore_rate,
+                    defaults::COST_RESTORE_RATE,
+                )?,
             },
             rate_limit: (
-                parse_positive("RATE_LIMIT_RPS", &args.rate_limit_rps, 50)?,
-                parse_positive("RATE_LIMIT_BURST", &args.rate_limit_burst, 200)?,
+                parse_positive(
+                    "RATE_LIMIT_RPS",
+                    &args.rate_limit_rps,
+                    defaults::RATE_LIMIT_RPS,
+                )?,
+                parse_positive(
+                    "RATE_LIMIT_BURST",
+                    &args.rate_limit_burst,
+                    defaults::RATE_LIMIT_BURST,
+                )?,
             ),
-            introspection: parse_bool("INTROSPECTION", args.introspection.as_deref(), !production)?,
+            introspection: parse_bool(
+                "INTROSPECTION",
+                args.introspection.as_deref(),
+                on_in_development,
+            )?,
             trusted: Arc::new(TrustedDocuments::load(
                 parse_trusted_only(args.trusted_documents.as_deref())?,
                 non_empty(args.trusted_documents_manifest.as_deref()).as_deref(),
             )?),
-            hsts: parse_bool("HSTS", args.hsts.as_deref(), false)?,
-            guardrails: match parse_bool("GUARDRAILS", args.guardrails.as_deref(), true)? {
+            hsts: parse_bool("HSTS", args.hsts.as_deref(), defaults::HSTS)?,
+            guardrails: match parse_bool(
+                "GUARDRAILS",
+                args.guardrails.as_deref(),
+                defaults::GUARDRAILS,
+            )? {
                 false if production => {
                     return Err(ConfigError::new(
                         "GUARDRAILS",
@@ -498,70 +369,83 @@ impl Config {
                 }
                 on => on,
             },
-            bench_baseline_bytes: match args.bench_baseline_bytes {
-                Some(_) => Some(parse_positive(
-                    "BENCH_BASELINE_BYTES",
-                    &args.bench_baseline_bytes,
-                    1,
-                )?),
-                None => None,
-            },
+            bench_baseline_bytes: non_empty(args.bench_baseline_bytes.as_deref())
+                .map(|raw| parse_positive("BENCH_BASELINE_BYTES", &Some(raw), ""))
+                .transpose()?,
             cache: CacheConfig {
-                entities: parse_bool("ENTITY_CACHE", args.entity_cache.as_deref(), true)?,
+                entities: parse_bool(
+                    "ENTITY_CACHE",
+                    args.entity_cache.as_deref(),
+                    defaults::ENTITY_CACHE,
+                )?,
                 entity_ttl: Duration::from_secs(parse_positive(
                     "ENTITY_CACHE_TTL_SECS",
                     &args.entity_cache_ttl_secs,
-                    60,
+                    defaults::ENTITY_CACHE_TTL_SECS,
                 )?),
                 entity_capacity: parse_positive(
                     "ENTITY_CACHE_CAPACITY",
                     &args.entity_cache_capacity,
-                    10_000,
+                    defaults::ENTITY_CACHE_CAPACITY,
                 )?,
-                responses: parse_bool("RESPONSE_CACHE", args.response_cache.as_deref(), true)?,
+                responses: parse_bool(
+                    "RESPONSE_CACHE",
+                    args.response_cache.as_deref(),
+                    defaults::RESPONSE_CACHE,
+                )?,
                 response_ttl: Duration::from_secs(parse_positive(
                     "RESPONSE_CACHE_TTL_SECS",
                     &args.response_cache_ttl_secs,
-                    5,
+                    defaults::RESPONSE_CACHE_TTL_SECS,
                 )?),
                 response_capacity: 10_000,
                 documents_capacity: parse_positive(
                     "DOCUMENT_CACHE_CAPACITY",
                     &args.document_cache_capacity,
-                    10_000,
+                    defaults::DOCUMENT_CACHE_CAPACITY,
                 )?,
                 max_cached_document_len: 16 * 1024,
             },
             redis_url: non_empty(args.redis_url.as_deref()),
             cors_origins: parse_origins(args.cors_origins.as_deref())?,
-            graphiql: parse_bool("GRAPHIQL", args.graphiql.as_deref(), !production)?,
-            body_limit_bytes: parse_positive("BODY_LIMIT_BYTES", &args.body_limit_bytes, 1 << 20)?,
-            batch_limit: parse_positive("BATCH_LIMIT", &args.batch_limit, 10)?,
+            graphiql: parse_bool("GRAPHIQL", args.graphiql.as_deref(), on_in_development)?,
+            body_limit_bytes: parse_positive(
+                "BODY_LIMIT_BYTES",
+                &args.body_limit_bytes,
+                defaults::BODY_LIMIT_BYTES,
+            )?,
+            batch_limit: parse_positive("BATCH_LIMIT", &args.batch_limit, defaults::BATCH_LIMIT)?,
             request_timeout: Duration::from_secs(parse_positive(
                 "REQUEST_TIMEOUT_SECS",
                 &args.request_timeout_secs,
-                10,
+                defaults::REQUEST_TIMEOUT_SECS,
             )?),
-            db_max_connections: parse_positive("DB_MAX_CONNECTIONS", &args.db_max_connections, 10)?,
+            db_max_connections: parse_positive(
+                "DB_MAX_CONNECTIONS",
+                &args.db_max_connections,
+                defaults::DB_MAX_CONNECTIONS,
+            )?,
             workers: parse_positive(
                 "WORKERS",
                 &args.workers,
-                std::thread::available_parallelism().map_or(1, usize::from),
+                &std::thread::available_parallelism()
+                    .map_or(1, usize::from)
+                    .to_string(),
             )?,
             db_acquire_timeout: Duration::from_secs(parse_positive(
                 "DB_ACQUIRE_TIMEOUT_SECS",
                 &args.db_acquire_timeout_secs,
-                3,
+                defaults::DB_ACQUIRE_TIMEOUT_SECS,
             )?),
             shutdown_grace: Duration::from_secs(parse_positive(
                 "SHUTDOWN_GRACE_SECS",
                 &args.shutdown_grace_secs,
-                20,
+                defaults::SHUTDOWN_GRACE_SECS,
             )?),
             expose_sql_count: parse_bool(
                 "EXPOSE_SQL_COUNT",
                 args.expose_sql_count.as_deref(),
-                false,
+                defaults::EXPOSE_SQL_COUNT,
             )?,
             telemetry: TelemetryConfig::from_args(&args.telemetry, production)?,
         })
@@ -602,10 +486,19 @@ fn non_empty(value: Option<&str>) -> Option<String> {
         .map(String::from)
 }
 
+/// The setting's text, or `default` (the text an absent or blank setting
+/// stands for).
+fn or_default<'a>(value: Option<&'a str>, default: &'a str) -> &'a str {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .unwrap_or(default)
+}
+
 /// Parses the URL as the driver will, so a malformed one is named before a
 /// connection is attempted.
 fn parse_database_url(value: Option<&str>) -> Result<String, ConfigError> {
-    let url = non_empty(value).unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let url = or_default(value, defaults::DATABASE_URL).to_owned();
     let parsed = if url.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(&url).map(drop)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -621,10 +514,10 @@ fn parse_database_url(value: Option<&str>) -> Result<String, ConfigError> {
 }
 
 fn parse_trusted_only(value: Option<&str>) -> Result<bool, ConfigError> {
-    match non_empty(value).as_deref() {
-        None | Some("off") => Ok(false),
-        Some("only") => Ok(true),
-        Some(other) => Err(ConfigError::new(
+    match or_default(value, defaults::TRUSTED_DOCUMENTS) {
+        "off" => Ok(false),
+        "only" => Ok(true),
+        other => Err(ConfigError::new(
             "TRUSTED_DOCUMENTS",
             format!("expected only or off, got {other:?}"),
         )),
@@ -636,7 +529,7 @@ fn parse_or<T: std::str::FromStr>(
     value: Option<&str>,
     default: &str,
 ) -> Result<T, ConfigError> {
-    let raw = non_empty(value).unwrap_or_else(|| default.to_owned());
+    let raw = or_default(value, default);
     raw.parse()
         .map_err(|_| ConfigError::new(variable, format!("cannot parse {raw:?}")))
 }
@@ -644,37 +537,30 @@ fn parse_or<T: std::str::FromStr>(
 fn parse_positive<T>(
     variable: &'static str,
     value: &Option<String>,
-    default: T,
+    default: &str,
 ) -> Result<T, ConfigError>
 where
-    T: std::str::FromStr + PartialOrd + Default + Copy,
+    T: std::str::FromStr + PartialOrd + Default,
 {
-    match non_empty(value.as_deref()) {
-        None => Ok(default),
-        Some(raw) => match raw.parse::<T>() {
-            Ok(v) if v > T::default() => Ok(v),
-            _ => Err(ConfigError::new(
-                variable,
-                format!("expected a positive whole number, got {raw:?}"),
-            )),
-        },
+    let raw = or_default(value.as_deref(), default);
+    match raw.parse::<T>() {
+        Ok(v) if v > T::default() => Ok(v),
+        _ => Err(ConfigError::new(
+            variable,
+            format!("expected a positive whole number, got {raw:?}"),
+        )),
     }
 }
 
 fn parse_bool(
     variable: &'static str,
     value: Option<&str>,
-    default: bool,
+    default: &str,
 ) -> Result<bool, ConfigError> {
-    match non_empty(value)
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None => Ok(default),
-        Some("1" | "true" | "yes" | "on") => Ok(true),
-        Some("0" | "false" | "no" | "off") => Ok(false),
-        Some(other) => Err(ConfigError::new(
+    match or_default(value, default).to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(ConfigError::new(
             variable,
             format!("expected true or false, got {other:?}"),
         )),
@@ -730,7 +616,7 @@ mod tests {
     #[test]
     fn defaults_run_on_embedded_sqlite_in_development() {
         let config = Config::from_args(&args()).unwrap();
-        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.database_url, defaults::DATABASE_URL);
         assert_eq!(config.bind_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.environment, Environment::Development);
         assert!(config.graphiql);
@@ -744,6 +630,20 @@ mod tests {
         assert_eq!(config.throttle.login_failures_per_ip, 50);
         assert_eq!(config.throttle.registrations_per_ip, 30);
         assert_eq!(config.shutdown_grace, Duration::from_secs(20));
+    }
+
+    /// The defaults `--help` shows (clap's, with no flag and no environment
+    /// variable) are the ones applied to settings that are absent.
+    #[test]
+    fn the_defaults_the_help_shows_are_the_ones_applied() {
+        use clap::{Args, FromArgMatches};
+        let command = ConfigArgs::augment_args(clap::Command::new("tollgate"))
+            .mut_args(|arg| arg.env(None::<&str>));
+        let parsed = ConfigArgs::from_arg_matches(&command.get_matches_from(["tollgate"])).unwrap();
+        assert!(parsed.max_cost.is_some(), "clap filled in its defaults");
+
+        let applied = |args: &ConfigArgs| format!("{:?}", Config::from_args(args).unwrap());
+        assert_eq!(applied(&parsed), applied(&args()));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod catalog;
 mod cli;
 mod client_results;
 mod commerce;
+mod config_reference;
 mod contract;
 mod guards;
 mod healthcheck;
