@@ -40,18 +40,32 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (the default).
+    ///
+    /// In development, applies pending migrations and seeds the demo catalog
+    /// into a database with no users and no products. In production, refuses
+    /// to start while migrations are pending (run `tollgate migrate`) and
+    /// never seeds. SIGTERM drains within SHUTDOWN_GRACE_SECS.
     Serve,
     /// Apply pending database migrations.
+    ///
+    /// Idempotent: a database that is up to date is left as it is.
     Migrate,
     /// Load deterministic demo or benchmark data into an empty database.
+    ///
+    /// Applies pending migrations first, and refuses a database that already
+    /// has users or products.
     Seed {
         /// How much data to load.
         #[arg(long, value_enum, default_value = "demo")]
         size: seed::Size,
     },
     /// Print the GraphQL schema (SDL).
+    ///
+    /// Needs no database and reads no setting; `schema.graphql` is its output.
     Schema,
     /// Create an administrator, or promote an existing user.
+    ///
+    /// Applies pending migrations first, so it works on a new database.
     CreateAdmin {
         /// The account's email address; an existing account is promoted, and
         /// its other sessions are signed out.
