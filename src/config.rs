@@ -264,6 +264,10 @@ pub struct Config {
 pub struct TelemetryConfig {
     /// Where GET /metrics is served, when it is.
     pub metrics_addr: Option<SocketAddr>,
+    /// Whether `metrics_addr` is development's default rather than asked
+    /// for: another server on the machine may hold it, which is no reason
+    /// not to start.
+    pub metrics_addr_is_default: bool,
     /// The OTLP/HTTP endpoint spans go to, when tracing is on.
     pub otlp_endpoint: Option<String>,
     /// The `service.name` resource attribute of exported spans.
@@ -368,6 +372,7 @@ impl TelemetryConfig {
             ));
         }
         Ok(Self {
+            metrics_addr_is_default: metrics_addr == Some(DEFAULT_METRICS_ADDR),
             metrics_addr: match metrics_addr {
                 Some(addr) => Some(parse_or("METRICS_ADDR", Some(addr), DEFAULT_METRICS_ADDR)?),
                 None => None,

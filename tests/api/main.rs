@@ -23,5 +23,6 @@ mod security;
 mod shutdown;
 mod startup;
 mod statements;
+mod telemetry;
 mod tokens;
 mod workers;
