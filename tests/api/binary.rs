@@ -207,6 +207,11 @@ impl Server {
             .unwrap_or_default()
     }
 
+    /// Where it serves the API (host:port).
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
     /// The lines it has written to standard output so far.
     pub fn stdout(&self) -> Vec<String> {
         self.stdout.lock().unwrap().clone()

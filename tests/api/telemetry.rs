@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::{
     binary::{Server, tollgate},
+    commerce::subscriptions,
     helpers::TestDatabase,
 };
 
@@ -132,17 +133,22 @@ async fn metrics_count_known_requests_by_route_status_operation_and_code() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn metrics_are_off_in_production_unless_an_address_is_given() {
-    let database = TestDatabase::create().await;
-    let envs = [
+/// The settings of a production server on `database`, migrated.
+fn migrated_for_production(database: &TestDatabase) -> Vec<(&str, &str)> {
+    let envs = vec![
         ("DATABASE_URL", database.url.as_str()),
         ("TOLLGATE_ENV", "production"),
         ("JWT_SECRET", "a-production-secret-of-32-bytes-or-more"),
     ];
     assert!(tollgate(&["migrate"], &envs, None).status.success());
+    envs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_off_in_production_unless_an_address_is_given() {
+    let database = TestDatabase::create().await;
     let mut production = vec![("METRICS_ADDR", "")];
-    production.extend(envs);
+    production.extend(migrated_for_production(&database));
     let server = Server::start(&production).unwrap();
     assert_eq!(server.metrics, None);
 }
@@ -215,13 +221,7 @@ async fn spans_reach_an_otlp_receiver_as_children_of_the_callers_trace() {
     tokio::spawn(async move { axum::serve(listener, receiver).await });
 
     let database = TestDatabase::create().await;
-    let envs = [
-        ("DATABASE_URL", database.url.as_str()),
-        ("TOLLGATE_ENV", "production"),
-        ("JWT_SECRET", "a-production-secret-of-32-bytes-or-more"),
-    ];
-    assert!(tollgate(&["migrate"], &envs, None).status.success());
-    let mut traced = envs.to_vec();
+    let mut traced = migrated_for_production(&database);
     traced.extend([
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
         ("OTEL_SERVICE_NAME", "tollgate-under-test"),
@@ -347,4 +347,44 @@ async fn spans_reach_an_otlp_receiver_as_children_of_the_callers_trace() {
     assert!(warning["fields"]["cost"].is_u64(), "{warning}");
     assert!(warning["fields"]["duration_ms"].is_u64(), "{warning}");
     assert_eq!(warning["spans"][0]["trace_id"], TRACE_ID, "{warning}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn running_subscriptions_are_counted_until_they_end() {
+    let database = TestDatabase::create().await;
+    let server = Server::start(&[
+        ("DATABASE_URL", &database.url),
+        ("METRICS_ADDR", "127.0.0.1:0"),
+    ])
+    .unwrap();
+    let active = "tollgate_subscriptions_active";
+    let addr = server.addr().parse().unwrap();
+    let mut socket = subscriptions::open(addr, None).await;
+    let subscribe = json!({
+        "id": "1",
+        "type": "subscribe",
+        "payload": { "query": "subscription Stock { stockChanged { id stock } }" },
+    });
+    subscriptions::send(&mut socket, subscribe).await;
+    let counted = |value: f64| {
+        let metrics = server.metrics();
+        sample(&metrics, active) == Some(value)
+    };
+    wait_until(|| counted(1.0)).await;
+    let metrics = server.metrics();
+    let started =
+        r#"tollgate_graphql_operations_total{operation="Stock",type="subscription",outcome="ok"}"#;
+    assert_eq!(sample(&metrics, started), Some(1.0), "{metrics}");
+
+    subscriptions::send(&mut socket, json!({ "id": "1", "type": "complete" })).await;
+    wait_until(|| counted(0.0)).await;
+}
+
+/// Polls `done` for up to ten seconds.
+async fn wait_until(done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
