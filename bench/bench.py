@@ -8,6 +8,10 @@ Needs: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and `oha`
 (`cargo install oha --locked`). Appends a table to bench/README.md unless
 --no-write.
 
+With --telemetry, Q1 and Q2 uncached run twice more: with Prometheus metrics
+recorded (METRICS_ADDR), and with metrics and every request's spans exported
+over OTLP/HTTP to a receiver in this script; every other row has both off.
+
 With --peers, two reference rows answer Q1 in the same run: PostGraphile v5
 (bench/peers/postgraphile, installed with npm on first use) over the same
 database, and the async-graphql floor (bench/floor): the same object types
@@ -15,7 +19,7 @@ answering from rows held in memory, with no SQL, no auth and no limits.
 
 Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
                               [--skip-seed] [--only PREFIX] [--no-write] [--binary PATH]
-                              [--peers]
+                              [--peers] [--telemetry]
 """
 
 import argparse
@@ -165,6 +169,7 @@ class Server(Served):
             JWT_SECRET="bench-secret-bench-secret-bench-secret",
             EXPOSE_SQL_COUNT="true",
             RUST_LOG="warn",
+            METRICS_ADDR="off",
             DB_MAX_CONNECTIONS="16",
             LOGIN_MAX_FAILURES_PER_IP="1000000",
             # One client drives all the load: lift the per-client limits.
@@ -204,6 +209,30 @@ class PostGraphile(Served):
         )
         self.url = f"http://127.0.0.1:{self.port}"
         self.wait_until_up(lambda: post(self.url + "/graphql", {"query": "{ __typename }"}), 30, "PostGraphile")
+
+
+class OtlpReceiver:
+    """Accepts OTLP/HTTP exports and drops them, as a collector would after
+    reading them; runs on a thread of this script, outside the measured CPU."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                self.send_response(200)
+                self.send_header("content-type", "application/x-protobuf")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def admin_token(url):
@@ -286,6 +315,10 @@ def main():
         "may be given more than once",
     )
     parser.add_argument(
+        "--telemetry", action="store_true",
+        help="also measure Q1 and Q2 uncached with metrics on, and with metrics on and traces exported",
+    )
+    parser.add_argument(
         "--peers", action="store_true",
         help="also measure PostGraphile v5 answering Q1's equivalent on the same database, and "
         "the async-graphql floor answering Q1 from memory (bench/floor)",
@@ -330,6 +363,14 @@ def main():
         ("Q2, entity cache warm", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "false"}, "/graphql", {"query": Q2}, None),
         ("Q2, response cache", {"ENTITY_CACHE": "true", "RESPONSE_CACHE": "true"}, "/graphql", {"query": Q2}, None),
     ]
+    if args.telemetry:
+        receiver = OtlpReceiver()
+        uncached = {"ENTITY_CACHE": "false", "RESPONSE_CACHE": "false"}
+        metrics = dict(uncached, METRICS_ADDR=f"127.0.0.1:{free_port()}")
+        traced = dict(metrics, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url)
+        for query, body, auth in (("Q1", Q1, token), ("Q2", Q2, None)):
+            scenarios.append((f"{query}, caches off, metrics on", metrics, "/graphql", {"query": body}, auth))
+            scenarios.append((f"{query}, caches off, metrics on, traces exported", traced, "/graphql", {"query": body}, auth))
     if args.peers:
         scenarios.append(("async-graphql floor: Q1 from memory", Floor, "/graphql", {"query": Q1}, None))
         scenarios.append(("PostGraphile v5, Q1's equivalent", PostGraphile, "/graphql", {"query": Q1_POSTGRAPHILE}, None))

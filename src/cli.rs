@@ -122,9 +122,15 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         println!("{}", healthcheck::check(config.bind_addr).await?);
         return Ok(());
     }
-    telemetry::init(config.is_production());
+    if let Command::Serve = command {
+        let telemetry = telemetry::init(&config, true)?;
+        let served = serve(config).await;
+        telemetry.shutdown().await;
+        return served;
+    }
+    telemetry::init(&config, false)?;
     match command {
-        Command::Serve => serve(config).await,
+        Command::Serve => Ok(()),
         Command::Migrate => {
             let db = db::connect(&config).await?;
             db::migrate(&db).await?;
@@ -162,8 +168,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         seed_demo_catalog(app.state()).await;
     }
     let addr = app.local_addr()?;
+    let metrics = app.metrics_addr();
     let serving = app.run_until_stopped();
     tracing::info!("Tollgate is listening on http://{addr}/graphql");
+    if let Some(metrics) = metrics {
+        println!("Metrics: http://{metrics}/metrics");
+    }
     println!("GraphiQL: http://{addr}/graphql");
     serving.await
 }

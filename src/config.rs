@@ -95,6 +95,10 @@ pub struct Config {
 pub struct TelemetryConfig {
     /// Where GET /metrics is served, when it is.
     pub metrics_addr: Option<SocketAddr>,
+    /// Whether `metrics_addr` is development's default rather than asked
+    /// for: another server on the machine may hold it, which is no reason
+    /// not to start.
+    pub metrics_addr_is_default: bool,
     /// The OTLP/HTTP endpoint spans go to, when tracing is on.
     pub otlp_endpoint: Option<String>,
     /// The `service.name` resource attribute of exported spans.
@@ -188,14 +192,16 @@ impl TelemetryConfig {
         };
         let otlp_endpoint = non_empty(args.otel_exporter_otlp_endpoint.as_deref());
         if let Some(endpoint) = &otlp_endpoint
-            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+            && !endpoint.starts_with("http://")
         {
             return Err(ConfigError::new(
                 "OTEL_EXPORTER_OTLP_ENDPOINT",
-                "expected an http:// or https:// URL",
+                "expected an http:// URL (spans go to a collector beside the server, which \
+                 carries them onward over TLS)",
             ));
         }
         Ok(Self {
+            metrics_addr_is_default: metrics_addr == Some(defaults::METRICS_ADDR),
             metrics_addr: match metrics_addr {
                 Some(addr) => Some(parse_or(
                     "METRICS_ADDR",

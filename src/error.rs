@@ -28,6 +28,40 @@ pub mod code {
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+
+    /// Every code an error can carry.
+    const ALL: [&str; 15] = [
+        PARSE_FAILED,
+        VALIDATION_FAILED,
+        BAD_REQUEST,
+        PAYLOAD_TOO_LARGE,
+        BAD_USER_INPUT,
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        NOT_FOUND,
+        CONFLICT,
+        INSUFFICIENT_STOCK,
+        RATE_LIMITED,
+        QUERY_TOO_COMPLEX,
+        PERSISTED_QUERY_NOT_FOUND,
+        SERVICE_UNAVAILABLE,
+        INTERNAL,
+    ];
+
+    /// The code `error` carries, or will once finalized: one raised before
+    /// execution without one failed validation, one raised while resolving
+    /// without one is unexpected.
+    pub fn of(error: &async_graphql::ServerError) -> &'static str {
+        let given = error.extensions.as_ref().and_then(|e| match e.get("code") {
+            Some(async_graphql::Value::String(code)) => Some(code.as_str()),
+            _ => None,
+        });
+        match given {
+            Some(given) => ALL.into_iter().find(|c| *c == given).unwrap_or(INTERNAL),
+            None if error.path.is_empty() => VALIDATION_FAILED,
+            None => INTERNAL,
+        }
+    }
 }
 
 /// Seconds a client is told to wait before retrying when a dependency is

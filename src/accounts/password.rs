@@ -93,9 +93,10 @@ impl Passwords {
             .acquire()
             .await
             .context("password hashing is shut down")?;
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
-            .instrument(tracing::Span::current())
+        let span = tracing::info_span!("argon2", otel.name = "argon2id");
+        let hashing = span.clone();
+        tokio::task::spawn_blocking(move || hashing.in_scope(work))
+            .instrument(span)
             .await
             .context("password hashing task failed")?
     }

@@ -32,6 +32,7 @@ use futures_util::{
     stream::{self, BoxStream},
 };
 use tokio::time::{Duration, Instant, sleep_until};
+use tracing::Instrument;
 
 use super::{
     Http,
@@ -43,6 +44,7 @@ use crate::{
     db::StatementCounter,
     graphql::{Loaders, RequestMeta, finalize_errors, guard},
     limits::analysis::operation,
+    telemetry::{Observed, metrics::ActiveSubscription},
 };
 
 /// Close code for a refused or expired token.
@@ -302,6 +304,13 @@ struct Guarded {
 }
 
 impl Guarded {
+    /// Starts observing an operation of this connection. Its loaders are the
+    /// connection's, so its statements are not told apart from the others'.
+    fn observe(&self, request: &Request) -> Observed {
+        let slow = self.http.state.config.telemetry.slow_operation;
+        Observed::start(request.operation_name.as_deref(), slow)
+    }
+
     fn refused(&self, errors: Vec<ServerError>) -> Response {
         let mut response = Response::from_errors(errors);
         self.finalize(&mut response);
@@ -324,16 +333,25 @@ impl Guarded {
 
 impl Executor for Guarded {
     async fn execute(&self, mut request: Request) -> Response {
-        match guard::admit(&self.http.state, &mut request, None).await {
-            Ok(checked) => {
-                let name = request.operation_name.clone();
-                let mut response = self.http.schema.execute(request).await;
-                guard::complete(&checked.document, name.as_deref(), &mut response);
-                self.finalize(&mut response);
-                response
+        let mut observed = self.observe(&request);
+        let span = observed.span().clone();
+        let response = async {
+            match guard::admit(&self.http.state, &mut request, None).await {
+                Ok(checked) => {
+                    observed.checked(&checked.document, &request.query, checked.cost());
+                    let name = request.operation_name.clone();
+                    let mut response = self.http.schema.execute(request).await;
+                    guard::complete(&checked.document, name.as_deref(), &mut response);
+                    self.finalize(&mut response);
+                    response
+                }
+                Err(errors) => self.refused(errors),
             }
-            Err(errors) => self.refused(errors),
         }
+        .instrument(span)
+        .await;
+        observed.finish(&response.errors, None);
+        response
     }
 
     fn execute_stream(
@@ -344,34 +362,51 @@ impl Executor for Guarded {
         let this = self.clone();
         // Counted from now: the drain on shutdown waits for it.
         let running = self.in_flight.start();
-        stream::once(async move {
-            let checked = match guard::admit(&this.http.state, &mut request, None).await {
-                Ok(checked) => checked,
-                Err(errors) => {
-                    let refused = this.refused(errors);
-                    return stream::once(async move {
-                        drop(running);
-                        refused
+        let mut observed = self.observe(&request);
+        let span = observed.span().clone();
+        stream::once(
+            async move {
+                let checked = match guard::admit(&this.http.state, &mut request, None).await {
+                    Ok(checked) => checked,
+                    Err(errors) => {
+                        let refused = this.refused(errors);
+                        observed.finish(&refused.errors, None);
+                        return stream::once(async move {
+                            drop(running);
+                            refused
+                        })
+                        .boxed();
+                    }
+                };
+                observed.checked(&checked.document, &request.query, checked.cost());
+                let name = request.operation_name.clone();
+                let subscription = is_subscription(&checked.document, name.as_deref());
+                // A subscription runs until the client stops it: the drain does
+                // not wait for it, and it is counted as an operation once started.
+                let running = (!subscription).then_some(running);
+                let (active, mut observed) = if subscription {
+                    observed.finish(&[], None);
+                    (Some(ActiveSubscription::start()), None)
+                } else {
+                    (None, Some(observed))
+                };
+                let session_data = session_data.unwrap_or_default();
+                this.http
+                    .schema
+                    .execute_stream_with_session_data(request, session_data)
+                    .map(move |mut response| {
+                        let _running = (&running, &active);
+                        guard::complete(&checked.document, name.as_deref(), &mut response);
+                        this.finalize(&mut response);
+                        if let Some(observed) = observed.take() {
+                            observed.finish(&response.errors, None);
+                        }
+                        response
                     })
-                    .boxed();
-                }
-            };
-            let name = request.operation_name.clone();
-            // A subscription runs until the client stops it: the drain does
-            // not wait for it.
-            let running = (!is_subscription(&checked.document, name.as_deref())).then_some(running);
-            let session_data = session_data.unwrap_or_default();
-            this.http
-                .schema
-                .execute_stream_with_session_data(request, session_data)
-                .map(move |mut response| {
-                    let _running = &running;
-                    guard::complete(&checked.document, name.as_deref(), &mut response);
-                    this.finalize(&mut response);
-                    response
-                })
-                .boxed()
-        })
+                    .boxed()
+            }
+            .instrument(span),
+        )
         .flatten()
         .boxed()
     }

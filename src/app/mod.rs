@@ -7,6 +7,8 @@ mod graphql_ws;
 mod health;
 mod http_errors;
 mod linger;
+mod metrics;
+mod observe;
 mod rate_limit;
 mod request_id;
 mod router;
@@ -19,6 +21,7 @@ mod ws_refusals;
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
@@ -103,12 +106,16 @@ impl Http {
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: std::net::TcpListener,
+    /// Where GET /metrics is served, when it is.
+    metrics: Option<(std::net::TcpListener, &'static PrometheusHandle)>,
     http: Http,
 }
 
 impl Application {
     /// Connects to the database, applies migrations and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        // Recording starts before the pools open, so that they are watched.
+        let metrics = bind_metrics(&config).await?;
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
         let listener = TcpListener::bind(config.bind_addr)
@@ -117,6 +124,7 @@ impl Application {
             .into_std()?;
         Ok(Self {
             listener,
+            metrics,
             http: Http::new(AppState::new(db, config)?),
         })
     }
@@ -126,6 +134,7 @@ impl Application {
     pub fn on_listener(listener: std::net::TcpListener, state: AppState) -> Self {
         Self {
             listener,
+            metrics: None,
             http: Http::new(state),
         }
     }
@@ -137,6 +146,11 @@ impl Application {
 
     pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
         Ok(self.listener.local_addr()?)
+    }
+
+    /// Where GET /metrics is served, when it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref()?.0.local_addr().ok()
     }
 
     pub fn port(&self) -> anyhow::Result<u16> {
@@ -156,7 +170,34 @@ impl Application {
         self,
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        if let Some((listener, handle)) = self.metrics {
+            metrics::spawn(listener, handle);
+        }
         workers::serve(self.listener, self.http, stop).await
+    }
+}
+
+/// Binds `METRICS_ADDR` and starts recording. Development's default
+/// address may be held by another server on the machine: then metrics are
+/// off, with a warning.
+async fn bind_metrics(
+    config: &Config,
+) -> anyhow::Result<Option<(std::net::TcpListener, &'static PrometheusHandle)>> {
+    let telemetry = &config.telemetry;
+    let Some(addr) = telemetry.metrics_addr else {
+        return Ok(None);
+    };
+    match TcpListener::bind(addr).await {
+        Ok(listener) => {
+            let handle = crate::telemetry::metrics::install()
+                .context("METRICS_ADDR: another metrics recorder is installed")?;
+            Ok(Some((listener.into_std()?, handle)))
+        }
+        Err(err) if telemetry.metrics_addr_is_default => {
+            tracing::warn!("metrics are off: cannot listen on {addr}: {err}");
+            Ok(None)
+        }
+        Err(err) => Err(err).with_context(|| format!("METRICS_ADDR: cannot listen on {addr}")),
     }
 }
 

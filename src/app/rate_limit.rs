@@ -15,7 +15,7 @@ use super::{
     graphql_http::{Reply, ResponseType},
     request_id::RequestId,
 };
-use crate::error::AppError;
+use crate::{error::AppError, telemetry::metrics};
 use axum::{
     extract::{Request, State},
     http::StatusCode,
@@ -71,6 +71,7 @@ pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Re
         &http.state.config.trusted_proxies,
     );
     if let Some(retry_after) = http.state.rate_limit.check(ip) {
+        metrics::refusal("rate");
         let request_id = parts
             .extensions
             .get::<RequestId>()

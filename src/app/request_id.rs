@@ -1,6 +1,6 @@
 //! Request ids: every request gets one (a client's own `x-request-id` is kept
 //! when it is short and plain), it is echoed in the response, carried by every
-//! error, and set on the request's tracing span so the log can be searched by it.
+//! error, and recorded on the request's span so the log can be searched by it.
 
 use axum::{
     extract::{FromRequestParts, Request},
@@ -8,7 +8,6 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use tracing::Instrument;
 use uuid::Uuid;
 
 pub const HEADER: &str = "x-request-id";
@@ -36,7 +35,7 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
-/// Middleware: assigns the id and runs the request inside a span carrying it.
+/// Middleware: assigns the id and records it on the request's span.
 pub async fn assign(mut request: Request, next: Next) -> Response {
     let id = request
         .headers()
@@ -45,13 +44,8 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
         .filter(|v| acceptable(v))
         .map_or_else(|| Uuid::now_v7().to_string(), String::from);
     request.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %request.method(),
-        path = %request.uri().path(),
-    );
-    let mut response = next.run(request).instrument(span).await;
+    tracing::Span::current().record("request_id", id.as_str());
+    let mut response = next.run(request).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
     }

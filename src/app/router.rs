@@ -16,7 +16,7 @@ use tower_http::{
     timeout::TimeoutLayer,
 };
 
-use super::{Http, graphiql, graphql_http, health, http_errors, rate_limit, request_id};
+use super::{Http, graphiql, graphql_http, health, http_errors, observe, rate_limit, request_id};
 use crate::config::Config;
 
 /// All routes with their middleware; tests drive it without a socket.
@@ -40,6 +40,7 @@ pub fn router(http: Http) -> Router {
         .with_state(http)
         .layer(
             ServiceBuilder::new()
+                .layer(middleware::from_fn(observe::observe))
                 .layer(middleware::from_fn(request_id::assign))
                 .layer(middleware::from_fn(http_errors::with_bodies))
                 .layer(cors(&config))

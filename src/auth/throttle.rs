@@ -14,6 +14,7 @@ use moka::future::Cache;
 use crate::{
     config::ThrottleConfig,
     error::{AppError, Result},
+    telemetry::metrics,
 };
 
 /// A counter's value in its current window.
@@ -107,7 +108,9 @@ pub struct Throttle {
     config: ThrottleConfig,
 }
 
-fn limited(count: Count) -> AppError {
+/// RATE_LIMITED until `count` resets, counted as a refusal for `reason`.
+fn limited(reason: &'static str, count: Count) -> AppError {
+    metrics::refusal(reason);
     AppError::RateLimited {
         retry_after: count.resets_in.as_secs().max(1),
     }
@@ -136,11 +139,11 @@ impl Throttle {
     pub async fn check_login(&self, email: &str, ip: IpAddr) -> Result<()> {
         let account = self.store.peek(&Self::account_key(email)).await;
         if account.value >= self.config.login_failures_per_account {
-            return Err(limited(account));
+            return Err(limited("login", account));
         }
         let by_ip = self.store.peek(&Self::ip_key("login", ip)).await;
         if by_ip.value >= self.config.login_failures_per_ip {
-            return Err(limited(by_ip));
+            return Err(limited("login", by_ip));
         }
         Ok(())
     }
@@ -166,7 +169,7 @@ impl Throttle {
             )
             .await;
         if count.value > self.config.registrations_per_ip {
-            return Err(limited(count));
+            return Err(limited("registration", count));
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use async_graphql::parser::{parse_query, types::ExecutableDocument};
 use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
-use crate::config::CacheConfig;
+use crate::{config::CacheConfig, telemetry::metrics};
 
 /// Where persisted documents live, by the lower-case hex SHA-256 of their text.
 #[async_trait::async_trait]
@@ -34,7 +34,9 @@ impl MemoryDocuments {
 #[async_trait::async_trait]
 impl DocumentStore for MemoryDocuments {
     async fn get(&self, hash: &str) -> Option<Arc<str>> {
-        self.cache.get(hash)
+        let document = self.cache.get(hash);
+        metrics::cache("apq", document.is_some().into(), document.is_none().into());
+        document
     }
 
     async fn put(&self, hash: String, document: Arc<str>) {
@@ -79,7 +81,9 @@ impl Documents {
             return parse_query(query).map(Arc::new);
         }
         let key: [u8; 32] = Sha256::digest(query.as_bytes()).into();
-        if let Some(document) = self.parsed.get(&key) {
+        let cached = self.parsed.get(&key);
+        metrics::cache("document", cached.is_some().into(), cached.is_none().into());
+        if let Some(document) = cached {
             return Ok(document);
         }
         let document = Arc::new(parse_query(query)?);

@@ -14,7 +14,7 @@ use std::{
     collections::HashMap,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -22,7 +22,7 @@ use entity::{products, users};
 use moka::future::Cache;
 use uuid::Uuid;
 
-use crate::config::CacheConfig;
+use crate::{config::CacheConfig, telemetry::metrics};
 
 /// Why a single-flight load produced nothing to cache.
 #[derive(Debug)]
@@ -83,13 +83,16 @@ impl<V> Clone for Entry<V> {
 
 /// One kind of entity by id, with the counters that tell stale entries.
 struct Rows<V> {
+    /// The `cache` label of its metrics.
+    name: &'static str,
     cache: Cache<Uuid, Entry<V>>,
     versions: Versions,
 }
 
 impl<V: Send + Sync + 'static> Rows<V> {
-    fn new(config: &CacheConfig) -> Self {
+    fn new(name: &'static str, config: &CacheConfig) -> Self {
         Self {
+            name,
             cache: Cache::builder()
                 .max_capacity(config.entity_capacity)
                 .time_to_live(config.entity_ttl)
@@ -128,8 +131,11 @@ pub struct EntityCache {
     users: Option<Arc<Rows<users::Profile>>>,
 }
 
-fn rows<V: Send + Sync + 'static>(config: &CacheConfig) -> Option<Arc<Rows<V>>> {
-    config.entities.then(|| Arc::new(Rows::new(config)))
+fn rows<V: Send + Sync + 'static>(
+    name: &'static str,
+    config: &CacheConfig,
+) -> Option<Arc<Rows<V>>> {
+    config.entities.then(|| Arc::new(Rows::new(name, config)))
 }
 
 /// Looks `ids` up in `rows`: the hits, and the ids to load.
@@ -150,6 +156,7 @@ async fn split<V: Send + Sync + 'static>(
             None => misses.push(*id),
         }
     }
+    metrics::cache(rows.name, hits.len() as u64, misses.len() as u64);
     (hits, misses)
 }
 
@@ -230,8 +237,8 @@ impl EntityCache {
 
     pub fn new(config: &CacheConfig) -> Self {
         Self {
-            products: rows(config),
-            users: rows(config),
+            products: rows("products", config),
+            users: rows("users", config),
         }
     }
 
@@ -252,7 +259,9 @@ impl EntityCache {
             return Ok(load().await?.map(Arc::new));
         };
         let current = rows.versions.of(&id);
+        let loaded = AtomicBool::new(false);
         let shared = async {
+            loaded.store(true, Ordering::Relaxed);
             let version = rows.versions.of(&id);
             match load().await? {
                 Some(row) => Ok(Entry {
@@ -262,7 +271,10 @@ impl EntityCache {
                 None => Err(Missing::Row(version)),
             }
         };
-        match rows.cache.try_get_with(id, shared).await {
+        let found = rows.cache.try_get_with(id, shared).await;
+        let loaded = loaded.load(Ordering::Relaxed);
+        metrics::cache(rows.name, (!loaded).into(), loaded.into());
+        match found {
             Ok(entry) if entry.version == current => return Ok(Some(entry.row)),
             Err(error) => match error.as_ref() {
                 Missing::Row(version) if *version == current => return Ok(None),

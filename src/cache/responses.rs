@@ -24,7 +24,7 @@ use moka::sync::Cache;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use crate::{config::CacheConfig, limits::analysis::operation};
+use crate::{config::CacheConfig, limits::analysis::operation, telemetry::metrics};
 
 /// Root fields whose answers are public.
 const PUBLIC_ROOTS: &[&str] = &["product", "products", "__typename"];
@@ -98,8 +98,14 @@ impl ResponseCache {
     /// since it was computed.
     pub fn get(&self, key: &[u8; 32]) -> Option<Answer> {
         let current = self.generation.load(Ordering::SeqCst);
-        let stored = self.cache.as_ref()?.get(key)?;
-        (stored.generation == current).then_some(stored.body)
+        let answer = self
+            .cache
+            .as_ref()?
+            .get(key)
+            .filter(|stored| stored.generation == current)
+            .map(|stored| stored.body);
+        metrics::cache("response", answer.is_some().into(), answer.is_none().into());
+        answer
     }
 
     /// Stores an answer computed from `generation` on.

@@ -264,15 +264,16 @@ pub struct TelemetryArgs {
     /// Where GET /metrics is served; the help is [`metrics_addr_help`]'s.
     #[arg(long, env = "METRICS_ADDR", global = true, help = metrics_addr_help())]
     pub metrics_addr: Option<String>,
-    /// OTLP/HTTP endpoint traces are exported to (e.g. `http://collector:4318`);
-    /// tracing is off when absent.
+    /// OTLP/HTTP endpoint spans are exported to (e.g. `http://otel-collector:4318`;
+    /// plain HTTP, to a collector beside the server); tracing is off when absent.
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
     pub otel_exporter_otlp_endpoint: Option<String>,
     /// The `service.name` of exported spans.
     #[arg(long, env = "OTEL_SERVICE_NAME", global = true)]
     #[arg(default_value = defaults::OTEL_SERVICE_NAME)]
     pub otel_service_name: Option<String>,
-    /// Operations taking longer than this many milliseconds are logged as warnings.
+    /// Operations taking longer than this many milliseconds are logged as
+    /// warnings, with their name, duration, statement count and cost.
     #[arg(long, env = "SLOW_OPERATION_MS", global = true)]
     #[arg(default_value = defaults::SLOW_OPERATION_MS)]
     pub slow_operation_ms: Option<String>,

@@ -18,9 +18,16 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::config::Config;
+use crate::{
+    config::Config,
+    telemetry::{metrics, traces},
+};
 
 pub use statements::StatementCounter;
+
+/// The level sqlx reports every connection's acquire time at, when metrics
+/// are recorded; nothing logs it, `telemetry` turns it into a histogram.
+const ACQUIRE_TIME_LEVEL: log::LevelFilter = log::LevelFilter::Trace;
 
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
@@ -42,6 +49,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         // that sat idle long enough to have been dropped is checked first.
         .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
+    if config.telemetry.metrics_addr.is_some() {
+        options.map_sqlx_postgres_pool_opts(|pool| pool.acquire_time_level(ACQUIRE_TIME_LEVEL));
+        options.map_sqlx_sqlite_pool_opts(|pool| pool.acquire_time_level(ACQUIRE_TIME_LEVEL));
+    }
     let statement_timeout = format!("{}", config.request_timeout.as_millis());
     options.map_sqlx_postgres_opts(move |opts| {
         opts.options([("statement_timeout", statement_timeout.as_str())])
@@ -61,7 +72,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     let mut db = Database::connect(options)
         .await
         .context("DATABASE_URL: cannot connect to the database")?;
-    db.set_metric_callback(|_| statements::record());
+    let backend = db.get_database_backend();
+    db.set_metric_callback(move |info| {
+        statements::record();
+        traces::statement(backend, &info.statement.sql, info.elapsed, info.failed);
+    });
+    metrics::watch_pool(&db);
     Ok(db)
 }
 

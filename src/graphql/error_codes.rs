@@ -5,21 +5,22 @@
 
 use async_graphql::Response;
 
-use crate::error::code;
+use crate::{error::code, telemetry::metrics};
 
-/// Gives every error of `response` its code and the request id.
+/// Gives every error of `response` its code and the request id, and counts
+/// it by code.
 pub fn finalize_errors(response: &mut Response, request_id: &str) {
     for error in &mut response.errors {
+        let code = code::of(error);
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
-            if error.path.is_empty() {
-                extensions.set("code", code::VALIDATION_FAILED);
-            } else {
+            if code == code::INTERNAL {
                 tracing::error!(message = %error.message, path = ?error.path, "unexpected error");
                 error.message = "internal server error".to_owned();
-                extensions.set("code", code::INTERNAL);
             }
+            extensions.set("code", code);
         }
         extensions.set("requestId", request_id);
+        metrics::error(code);
     }
 }

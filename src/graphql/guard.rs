@@ -31,6 +31,17 @@ pub struct Checked {
     pub document: Arc<ExecutableDocument>,
 }
 
+impl Checked {
+    /// The operation's requested cost (0 for introspection, or a document
+    /// whose operation cannot be told: execution reports that).
+    pub fn cost(&self) -> u64 {
+        self.analysis
+            .as_ref()
+            .filter(|a| !a.introspection)
+            .map_or(0, |a| a.cost)
+    }
+}
+
 /// Finds the document of `request` (by `document_id`, a persisted-query
 /// hash or its text) and readies it to run.
 pub async fn admit(

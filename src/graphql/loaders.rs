@@ -22,6 +22,7 @@ use std::{
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{DatabaseConnection, DbErr};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
@@ -114,7 +115,7 @@ impl Loaders {
 }
 
 /// A cached loader whose batches count their statements against the request
-/// that started them, although they run on a task of their own.
+/// that started them, and run in its span, although on a task of their own.
 fn cached<T>(loader: T, counter: &StatementCounter) -> Cached<T>
 where
     T: Send + Sync + 'static,
@@ -124,7 +125,10 @@ where
         loader,
         move |fut| {
             let counter = counter.clone();
-            tokio::spawn(async move { counter.scope(fut).await })
+            // In the span of the operation that started it, so that its
+            // statements are children of that operation in a trace.
+            let span = tracing::Span::current();
+            tokio::spawn(async move { counter.scope(fut).await }.instrument(span))
         },
         HashMapCache::default(),
     )

@@ -7,7 +7,7 @@ pub mod budget;
 
 use async_graphql::ServerError;
 
-use crate::error::AppError;
+use crate::{error::AppError, telemetry::metrics};
 
 pub use analysis::{Analysis, analyse};
 
@@ -43,6 +43,7 @@ impl Default for Limits {
 
 /// QUERY_TOO_COMPLEX naming the limit, its maximum and what was found.
 pub fn too_complex(limit: &'static str, max: u64, found: u64) -> ServerError {
+    metrics::refusal(limit);
     AppError::TooComplex {
         limit,
         max,

@@ -6,13 +6,17 @@ use std::{
     net::TcpStream,
     path::Path,
     process::{Child, Command, Output, Stdio},
-    sync::mpsc,
+    sync::{Arc, Mutex, mpsc},
     thread,
     time::{Duration, Instant},
 };
 
 /// Settings a test must not inherit from the shell that runs it.
-const INHERITED: [&str; 8] = [
+const INHERITED: [&str; 12] = [
+    "METRICS_ADDR",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+    "SLOW_OPERATION_MS",
     "DATABASE_URL",
     "TOLLGATE_ENV",
     "JWT_SECRET",
@@ -115,28 +119,47 @@ pub fn assert_fails_naming(output: &Output, variable: &str) {
 pub struct Server {
     child: Child,
     addr: String,
+    /// Where it serves GET /metrics, when it does.
+    pub metrics: Option<String>,
+    /// Its standard output so far, line by line (logs, in production).
+    stdout: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Starts `serve` on a free port and waits until it prints its URL; the
     /// error is its standard error when it stops first.
-    pub fn start(envs: &[(&str, &str)]) -> Result<Self, String> {
-        let mut envs = envs.to_vec();
+    /// Metrics are off unless `envs` sets METRICS_ADDR.
+    pub fn start(given: &[(&str, &str)]) -> Result<Self, String> {
+        let mut envs = vec![("METRICS_ADDR", "off")];
+        envs.extend(given.iter().copied());
         envs.extend([("BIND_ADDR", "127.0.0.1:0"), ("WORKERS", "1")]);
         let mut child = command(&["serve"], &envs).spawn().unwrap();
         drop(child.stdin.take());
         let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
         let (found, url) = mpsc::channel();
+        let kept = Arc::clone(&lines);
         // Keeps reading after the URL so the server never blocks on a full pipe.
         thread::spawn(move || {
+            let mut metrics = None;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.strip_prefix("GraphiQL: http://") {
-                    let _ = found.send(rest.trim_end_matches("/graphql").to_owned());
+                if let Some(rest) = line.strip_prefix("Metrics: http://") {
+                    metrics = Some(rest.trim_end_matches("/metrics").to_owned());
                 }
+                if let Some(rest) = line.strip_prefix("GraphiQL: http://") {
+                    let addr = rest.trim_end_matches("/graphql").to_owned();
+                    let _ = found.send((addr, metrics.take()));
+                }
+                kept.lock().unwrap().push(line);
             }
         });
         match url.recv_timeout(START_TIMEOUT) {
-            Ok(addr) => Ok(Self { child, addr }),
+            Ok((addr, metrics)) => Ok(Self {
+                child,
+                addr,
+                metrics,
+                stdout: lines,
+            }),
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -149,20 +172,59 @@ impl Server {
 
     /// POSTs a GraphQL query and returns the raw HTTP response.
     pub fn query(&self, query: &str) -> String {
-        let body = serde_json::json!({ "query": query }).to_string();
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        write!(
-            stream,
-            "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        response
+        self.post(&serde_json::json!({ "query": query }), &[])
     }
+
+    /// POSTs a GraphQL request body with extra `headers`; the raw HTTP response.
+    pub fn post(&self, body: &serde_json::Value, headers: &[(&str, &str)]) -> String {
+        let body = body.to_string();
+        let headers: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
+        exchange(
+            &self.addr,
+            &format!(
+                "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+                 {headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                self.addr,
+                body.len()
+            ),
+        )
+    }
+
+    /// The body of GET /metrics.
+    pub fn metrics(&self) -> String {
+        let addr = self.metrics.as_deref().expect("metrics are served");
+        let response = exchange(
+            addr,
+            &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        );
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Where it serves the API (host:port).
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// The lines it has written to standard output so far.
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+}
+
+/// Sends a raw HTTP/1.1 request and reads the whole response.
+fn exchange(addr: &str, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
 }
 
 impl Drop for Server {

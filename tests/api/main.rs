@@ -25,5 +25,6 @@ mod security;
 mod shutdown;
 mod startup;
 mod statements;
+mod telemetry;
 mod tokens;
 mod workers;

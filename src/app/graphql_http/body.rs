@@ -9,7 +9,7 @@ use axum::{
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::response::Reply;
-use crate::error::AppError;
+use crate::{error::AppError, telemetry::metrics};
 
 /// Why a body was not read.
 pub enum Unread {
@@ -34,6 +34,7 @@ pub async fn read(body: Body, limit: usize) -> Result<Bytes, Unread> {
 /// connection closes after this answer; it closes lingering (`app::linger`),
 /// which lets a client still sending the body receive the answer.
 pub fn too_large(reply: &Reply, limit: usize) -> HttpResponse {
+    metrics::refusal("body");
     let message = format!("the request body is larger than {limit} bytes");
     let mut response = reply.refuse(
         StatusCode::PAYLOAD_TOO_LARGE,

@@ -6,6 +6,7 @@ use axum::{
     http::{StatusCode, header},
     response::Response as HttpResponse,
 };
+use tracing::Instrument;
 
 use super::{
     incoming::Incoming,
@@ -17,12 +18,13 @@ use crate::{
     auth::{self, Viewer},
     cache::responses::Answer,
     db::StatementCounter,
-    error::AppError,
+    error::{AppError, code},
     graphql::{Loaders, RequestMeta, guard},
     limits::{
         analysis,
         budget::{Taken, actual_cost, cost_extension},
     },
+    telemetry::{Observed, metrics},
 };
 
 /// How the operations came.
@@ -64,37 +66,56 @@ pub async fn execute(
         client_ip: client::client_ip(peer, headers, &state.config.trusted_proxies),
     };
     let counter = StatementCounter::default();
+    let slow = state.config.telemetry.slow_operation;
     let mut responses = Vec::with_capacity(operations.len());
     for incoming in operations {
+        let mut observed = Observed::start(incoming.request.operation_name.as_deref(), slow);
         let prepared = operation::prepare(
             state,
             incoming.request,
             incoming.document_id.as_deref(),
             anonymous && !batched,
         )
+        .instrument(observed.span().clone())
         .await;
         let prepared = match prepared {
             Ok(prepared) => prepared,
-            Err(Unprepared::Untrusted) if !batched => {
-                return reply.refuse(StatusCode::BAD_REQUEST, AppError::Untrusted);
-            }
             Err(Unprepared::Untrusted) => {
                 let error = AppError::Untrusted.to_server_error(None);
+                observed.finish(std::slice::from_ref(&error), 0);
+                if !batched {
+                    return reply.refuse(StatusCode::BAD_REQUEST, AppError::Untrusted);
+                }
                 responses.push(Response::from_errors(vec![error]));
                 continue;
             }
             Err(Unprepared::Error(errors)) => {
+                observed.finish(&errors, 0);
                 responses.push(Response::from_errors(errors));
                 continue;
             }
         };
+        observed.checked(&prepared.document, &prepared.request.query, prepared.cost);
         if via == Via::Get && !is_query(&prepared) {
+            observed.refused(code::BAD_REQUEST);
             return reply.only_queries_over_get();
         }
-        match run(http, &meta, &counter, prepared).await {
-            Ran::Response(response) => responses.push(response),
-            Ran::Public(body, public) if !batched => return reply.public(body, public),
-            Ran::Public(..) => {}
+        let before = counter.get();
+        let ran = run(http, &meta, &counter, prepared)
+            .instrument(observed.span().clone())
+            .await;
+        let statements = counter.get() - before;
+        match ran {
+            Ran::Response(response) => {
+                observed.finish(&response.errors, statements);
+                responses.push(response);
+            }
+            Ran::Public(body, public) => {
+                observed.finish(&[], statements);
+                if !batched {
+                    return reply.public(body, public);
+                }
+            }
         }
     }
     reply.statements = state.config.expose_sql_count.then(|| counter.get());
@@ -148,6 +169,7 @@ async fn run(
             retry_after,
             status,
         } => {
+            metrics::refusal("budget");
             let limited = AppError::RateLimited { retry_after }.to_server_error(None);
             let mut response = Response::from_errors(vec![limited]);
             let cost = cost_extension(requested, 0, status);

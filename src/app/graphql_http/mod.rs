@@ -28,7 +28,7 @@ use super::{
     graphql_ws::{self, Upgrade},
     request_id::RequestId,
 };
-use crate::error::AppError;
+use crate::{error::AppError, telemetry::metrics};
 
 /// POST /graphql
 pub async fn post(
@@ -76,6 +76,7 @@ pub async fn post(
     };
     let batch_limit = http.state.config.batch_limit;
     if operations.is_empty() || operations.len() > batch_limit {
+        metrics::refusal("batch");
         let message = format!("a batch must hold 1 to {batch_limit} operations");
         return reply.refuse(StatusCode::BAD_REQUEST, AppError::BadRequest(message));
     }

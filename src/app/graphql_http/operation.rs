@@ -48,10 +48,7 @@ pub async fn prepare(
         Err(err) => return Err(Unprepared::Error(vec![err.to_server_error(None)])),
     }
     let checked = guard::prepare(state, &mut request).map_err(Unprepared::Error)?;
-    let cost = checked
-        .analysis
-        .filter(|a| !a.introspection)
-        .map_or(0, |a| a.cost);
+    let cost = checked.cost();
     let name = request.operation_name.as_deref();
     let public =
         anonymous && state.caches.responses.enabled() && is_public(&checked.document, name);
