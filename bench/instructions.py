@@ -8,13 +8,15 @@ ones are counted (the server's user-space work, not the kernel's).
 Needs the `tollgate_bench` database that bench.py seeds, and valgrind.
 
 Usage: python3 bench/instructions.py [--binary PATH] [--requests 30] [--query Q1|Q2]
-                                     [--profile-out FILE] [--floor] [NAME=VALUE ...]
+                                     [--profile-out FILE] [--floor] [--traces] [NAME=VALUE ...]
 
 NAME=VALUE pairs are extra server settings, e.g. ENTITY_CACHE=true. With
 --profile-out the callgrind profile is kept for callgrind_annotate (build with
 `cargo build --profile profiling` for source lines). With --floor it counts
 bench/floor's instructions per Q1 instead: async-graphql answering Q1 from
-memory.
+memory. With --traces every request's spans are exported (OTLP/HTTP, flushed
+every 100 ms so that the export's work falls inside the counted requests) to
+a receiver in this script; METRICS_ADDR=127.0.0.1:PORT turns metrics on.
 """
 
 import argparse
@@ -36,6 +38,7 @@ def main():
     parser.add_argument("--query", choices=["Q1", "Q2"], default="Q1")
     parser.add_argument("--profile-out")
     parser.add_argument("--floor", action="store_true", help="count bench/floor instead of Tollgate")
+    parser.add_argument("--traces", action="store_true", help="export every request's spans")
     parser.add_argument("settings", nargs="*", metavar="NAME=VALUE")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
@@ -49,6 +52,10 @@ def main():
         "REQUEST_TIMEOUT_SECS": "60",
     }
     settings.update(s.split("=", 1) for s in args.settings)
+    if args.traces:
+        settings.update(
+            OTEL_EXPORTER_OTLP_ENDPOINT=bench.OtlpReceiver().url, OTEL_BSP_SCHEDULE_DELAY="100"
+        )
     wrapper = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.out")
     if args.floor:
         args.query = "Q1"
@@ -80,7 +87,7 @@ def main():
     dump = glob.glob(f"{out}/callgrind.out.1")[0]
     with open(dump) as f:
         total = next(int(line.split()[1]) for line in f if line.startswith(("summary:", "totals:")))
-    what = "the floor" if args.floor else " ".join(args.settings) or "caches off"
+    what = "the floor" if args.floor else " ".join(args.settings + ["traces exported"] * args.traces) or "caches off"
     print(f"{args.query}: {total / args.requests / 1e6:.2f} M instructions per request "
           f"({args.requests} requests, {what})")
     if args.profile_out:

@@ -20,14 +20,10 @@ use sea_orm::{
 
 use crate::{
     config::Config,
-    telemetry::{metrics, traces},
+    telemetry::{self, metrics, traces},
 };
 
 pub use statements::StatementCounter;
-
-/// The level sqlx reports every connection's acquire time at, when metrics
-/// are recorded; nothing logs it, `telemetry` turns it into a histogram.
-const ACQUIRE_TIME_LEVEL: log::LevelFilter = log::LevelFilter::Trace;
 
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
@@ -50,8 +46,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .test_before_acquire_if_idle_for(IDLE_BEFORE_PING)
         .sqlx_logging(false);
     if config.telemetry.metrics_addr.is_some() {
-        options.map_sqlx_postgres_pool_opts(|pool| pool.acquire_time_level(ACQUIRE_TIME_LEVEL));
-        options.map_sqlx_sqlite_pool_opts(|pool| pool.acquire_time_level(ACQUIRE_TIME_LEVEL));
+        options.map_sqlx_postgres_pool_opts(|pool| {
+            pool.acquire_time_level(telemetry::ACQUIRE_TIME_LEVEL)
+        });
+        options.map_sqlx_sqlite_pool_opts(|pool| {
+            pool.acquire_time_level(telemetry::ACQUIRE_TIME_LEVEL)
+        });
     }
     let statement_timeout = format!("{}", config.request_timeout.as_millis());
     options.map_sqlx_postgres_opts(move |opts| {
