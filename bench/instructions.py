@@ -14,9 +14,11 @@ NAME=VALUE pairs are extra server settings, e.g. ENTITY_CACHE=true. With
 --profile-out the callgrind profile is kept for callgrind_annotate (build with
 `cargo build --profile profiling` for source lines). With --floor it counts
 bench/floor's instructions per Q1 instead: async-graphql answering Q1 from
-memory. With --traces every request's spans are exported (OTLP/HTTP, flushed
-every 100 ms so that the export's work falls inside the counted requests) to
-a receiver in this script; METRICS_ADDR=127.0.0.1:PORT turns metrics on.
+memory. With --traces every request's spans are exported (OTLP/HTTP) to a
+receiver in this script: count enough requests for the exports of full
+batches (512 spans) to fall among them, with OTEL_BSP_SCHEDULE_DELAY long
+enough that no export is timed (valgrind slows the server fifty-fold).
+METRICS_ADDR=127.0.0.1:PORT turns metrics on.
 """
 
 import argparse
@@ -51,11 +53,9 @@ def main():
         # Everything runs about fifty times slower under valgrind.
         "REQUEST_TIMEOUT_SECS": "60",
     }
-    settings.update(s.split("=", 1) for s in args.settings)
     if args.traces:
-        settings.update(
-            OTEL_EXPORTER_OTLP_ENDPOINT=bench.OtlpReceiver().url, OTEL_BSP_SCHEDULE_DELAY="100"
-        )
+        settings.update(OTEL_EXPORTER_OTLP_ENDPOINT=bench.OtlpReceiver().url)
+    settings.update(s.split("=", 1) for s in args.settings)
     wrapper = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/callgrind.out")
     if args.floor:
         args.query = "Q1"
