@@ -9,8 +9,8 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The main thread's runtime is the first worker's (see `app::workers`).
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    tollgate::cli::run().await
+/// The main thread's runtime is the first worker's (see `app::workers`);
+/// `tollgate::cli::main` builds it.
+fn main() -> ExitCode {
+    tollgate::cli::main()
 }
