@@ -18,13 +18,9 @@ pub async fn observe(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|path| path.as_str().to_owned());
     let method = request.method().clone();
-    let name = match &route {
-        Some(route) => format!("{method} {route}"),
-        None => method.to_string(),
-    };
     let span = tracing::info_span!(
         "request",
-        otel.name = name,
+        otel.name = Empty,
         otel.kind = "server",
         http.request.method = %method,
         http.route = route.as_deref(),
@@ -33,7 +29,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
         request_id = Empty,
         trace_id = Empty,
     );
-    traces::continue_trace(&span, request.headers());
+    traces::continue_trace(&span, &method, route.as_deref(), request.headers());
     let response = next.run(request).instrument(span.clone()).await;
     let status = response.status().as_u16();
     span.record("http.response.status_code", status);

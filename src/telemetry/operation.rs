@@ -56,7 +56,8 @@ impl Observed {
     pub fn checked(&mut self, document: &ExecutableDocument, query: &str, cost: u64) {
         if self.name.is_none()
             && let DocumentOperations::Multiple(operations) = &document.operations
-            && let [only] = operations.keys().collect::<Vec<_>>()[..]
+            && let mut names = operations.keys()
+            && let (Some(only), None) = (names.next(), names.next())
         {
             self.span.record("graphql.operation.name", only.as_str());
             self.name = Some(only.to_string());

@@ -10,7 +10,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 use opentelemetry::{
     Context, KeyValue,
     propagation::TextMapPropagator,
@@ -78,13 +78,23 @@ pub fn enabled() -> bool {
     TRACER.get().is_some()
 }
 
-/// Makes `span` the child of the trace context in `headers` (W3C
-/// `traceparent`/`tracestate`) and records its trace id in the `trace_id`
-/// field, so every log line of the request carries it.
-pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) {
+/// Names the request's `span` after its method and route, makes it the
+/// child of the trace context in `headers` (W3C `traceparent`/`tracestate`)
+/// and records its trace id in the `trace_id` field, so every log line of
+/// the request carries it.
+pub fn continue_trace(
+    span: &tracing::Span,
+    method: &Method,
+    route: Option<&str>,
+    headers: &HeaderMap,
+) {
     if !enabled() {
         return;
     }
+    match route {
+        Some(route) => span.record("otel.name", format!("{method} {route}")),
+        None => span.record("otel.name", method.as_str()),
+    };
     let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
     if parent.span().span_context().is_valid() {
         let _ = span.set_parent(parent);
