@@ -10,10 +10,12 @@ use argon2::{
     password_hash::{PasswordHasher as _, PasswordVerifier as _},
 };
 use tokio::sync::Semaphore;
-use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::error::{AppError, Result};
+use crate::{
+    error::{AppError, Result},
+    telemetry::traces::Traced,
+};
 
 /// m = 19 MiB, t = 2, p = 1: OWASP's Argon2id recommendation.
 const MEMORY_KIB: u32 = 19_456;
@@ -93,12 +95,12 @@ impl Passwords {
             .acquire()
             .await
             .context("password hashing is shut down")?;
-        let span = tracing::info_span!("argon2", otel.name = "argon2id");
-        let hashing = span.clone();
-        tokio::task::spawn_blocking(move || hashing.in_scope(work))
-            .instrument(span)
+        let traced = Traced::child("argon2id", Vec::new());
+        let done = tokio::task::spawn_blocking(work)
             .await
-            .context("password hashing task failed")?
+            .context("password hashing task failed");
+        traced.end();
+        done?
     }
 }
 

@@ -55,7 +55,7 @@ fn tokens(state: &AppState, user: users::Model, issued: sessions::Issued) -> Res
 }
 
 /// Creates a CUSTOMER account and signs it in.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn register(
     state: &AppState,
     email: &str,
@@ -89,7 +89,7 @@ pub async fn register(
 
 /// Signs a user in. Unknown emails and wrong passwords get the same answer in
 /// the same time; failures are throttled per account and per client IP.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn login(state: &AppState, email: &str, password: &str, ip: IpAddr) -> Result<SignedIn> {
     let email = Email::parse(email, "input.email")?;
     let password = Password::parse(password, "input.password").map_err(|_| bad_credentials())?;
@@ -113,7 +113,7 @@ pub async fn login(state: &AppState, email: &str, password: &str, ip: IpAddr) ->
 }
 
 /// Rotates a refresh token; reusing a rotated one ends its whole family.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn refresh(state: &AppState, token: &str) -> Result<SignedIn> {
     let txn = db::begin_write(&state.db).await?;
     let rotation = sessions::rotate(&txn, token).await?;
@@ -137,7 +137,7 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<SignedIn> {
 }
 
 /// Ends the session family of a refresh token.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn logout(state: &AppState, token: &str) -> Result<()> {
     let session = sessions::family_of(&state.db, token)
         .await?
@@ -150,7 +150,7 @@ pub async fn logout(state: &AppState, token: &str) -> Result<()> {
 }
 
 /// Changes the viewer's password and ends every other session of theirs.
-#[tracing::instrument(skip_all, fields(%user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(%user_id))]
 pub async fn change_password(
     state: &AppState,
     user_id: Uuid,
@@ -189,7 +189,7 @@ pub async fn change_password(
 
 /// Gives a user a role; their existing access tokens are refused within a
 /// second (the session check sees the role changed), refreshing gets new ones.
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(level = "debug", skip(state))]
 pub async fn set_role(state: &AppState, user_id: Uuid, role: Role) -> Result<users::Model> {
     let user = users::Entity::find_by_id(user_id)
         .one(&state.db)
@@ -224,7 +224,7 @@ pub enum Provisioned {
 
 /// Creates a user with `role`, or gives an existing user `role` and the new
 /// password, ending their sessions. Used by `tollgate create-admin`.
-#[tracing::instrument(skip(db, passwords, password))]
+#[tracing::instrument(level = "debug", skip(db, passwords, password))]
 pub async fn create_or_promote(
     db: &DatabaseConnection,
     passwords: &Passwords,

@@ -32,7 +32,6 @@ use futures_util::{
     stream::{self, BoxStream},
 };
 use tokio::time::{Duration, Instant, sleep_until};
-use tracing::Instrument;
 
 use super::{
     Http,
@@ -334,22 +333,22 @@ impl Guarded {
 impl Executor for Guarded {
     async fn execute(&self, mut request: Request) -> Response {
         let mut observed = self.observe(&request);
-        let span = observed.span().clone();
-        let response = async {
-            match guard::admit(&self.http.state, &mut request, None).await {
-                Ok(checked) => {
-                    observed.checked(&checked.document, &request.query, checked.cost());
-                    let name = request.operation_name.clone();
-                    let mut response = self.http.schema.execute(request).await;
-                    guard::complete(&checked.document, name.as_deref(), &mut response);
-                    self.finalize(&mut response);
-                    response
+        let scope = observed.scope();
+        let response = scope
+            .run(async {
+                match guard::admit(&self.http.state, &mut request, None).await {
+                    Ok(checked) => {
+                        observed.checked(&checked.document, &request.query, checked.cost());
+                        let name = request.operation_name.clone();
+                        let mut response = self.http.schema.execute(request).await;
+                        guard::complete(&checked.document, name.as_deref(), &mut response);
+                        self.finalize(&mut response);
+                        response
+                    }
+                    Err(errors) => self.refused(errors),
                 }
-                Err(errors) => self.refused(errors),
-            }
-        }
-        .instrument(span)
-        .await;
+            })
+            .await;
         observed.finish(&response.errors, None);
         response
     }
@@ -363,50 +362,47 @@ impl Executor for Guarded {
         // Counted from now: the drain on shutdown waits for it.
         let running = self.in_flight.start();
         let mut observed = self.observe(&request);
-        let span = observed.span().clone();
-        stream::once(
-            async move {
-                let checked = match guard::admit(&this.http.state, &mut request, None).await {
-                    Ok(checked) => checked,
-                    Err(errors) => {
-                        let refused = this.refused(errors);
-                        observed.finish(&refused.errors, None);
-                        return stream::once(async move {
-                            drop(running);
-                            refused
-                        })
-                        .boxed();
-                    }
-                };
-                observed.checked(&checked.document, &request.query, checked.cost());
-                let name = request.operation_name.clone();
-                let subscription = is_subscription(&checked.document, name.as_deref());
-                // A subscription runs until the client stops it: the drain does
-                // not wait for it, and it is counted as an operation once started.
-                let running = (!subscription).then_some(running);
-                let (active, mut observed) = if subscription {
-                    observed.finish(&[], None);
-                    (Some(ActiveSubscription::start()), None)
-                } else {
-                    (None, Some(observed))
-                };
-                let session_data = session_data.unwrap_or_default();
-                this.http
-                    .schema
-                    .execute_stream_with_session_data(request, session_data)
-                    .map(move |mut response| {
-                        let _running = (&running, &active);
-                        guard::complete(&checked.document, name.as_deref(), &mut response);
-                        this.finalize(&mut response);
-                        if let Some(observed) = observed.take() {
-                            observed.finish(&response.errors, None);
-                        }
-                        response
+        let scope = observed.scope();
+        stream::once(scope.run(async move {
+            let checked = match guard::admit(&this.http.state, &mut request, None).await {
+                Ok(checked) => checked,
+                Err(errors) => {
+                    let refused = this.refused(errors);
+                    observed.finish(&refused.errors, None);
+                    return stream::once(async move {
+                        drop(running);
+                        refused
                     })
-                    .boxed()
-            }
-            .instrument(span),
-        )
+                    .boxed();
+                }
+            };
+            observed.checked(&checked.document, &request.query, checked.cost());
+            let name = request.operation_name.clone();
+            let subscription = is_subscription(&checked.document, name.as_deref());
+            // A subscription runs until the client stops it: the drain does
+            // not wait for it, and it is counted as an operation once started.
+            let running = (!subscription).then_some(running);
+            let (active, mut observed) = if subscription {
+                observed.finish(&[], None);
+                (Some(ActiveSubscription::start()), None)
+            } else {
+                (None, Some(observed))
+            };
+            let session_data = session_data.unwrap_or_default();
+            this.http
+                .schema
+                .execute_stream_with_session_data(request, session_data)
+                .map(move |mut response| {
+                    let _running = (&running, &active);
+                    guard::complete(&checked.document, name.as_deref(), &mut response);
+                    this.finalize(&mut response);
+                    if let Some(observed) = observed.take() {
+                        observed.finish(&response.errors, None);
+                    }
+                    response
+                })
+                .boxed()
+        }))
         .flatten()
         .boxed()
     }

@@ -47,7 +47,7 @@ impl ProductOrder {
 }
 
 /// A product by id, if the viewer may see it (inactive ones are for staff).
-#[tracing::instrument(skip(db, entities))]
+#[tracing::instrument(level = "debug", skip(db, entities))]
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     entities: &EntityCache,
@@ -61,7 +61,7 @@ pub async fn find_visible(
 
 /// One page (plus one row, to tell whether more follow) of the products the
 /// viewer may see, filtered and ordered.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// Creates an active product.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(state: &AppState, input: &CreateProductInput) -> Result<products::Model> {
     let now = Utc::now().trunc_subsecs(6);
     let product = products::ActiveModel {
@@ -44,7 +44,7 @@ pub async fn create(state: &AppState, input: &CreateProductInput) -> Result<prod
 }
 
 /// Changes the given fields of a product.
-#[tracing::instrument(skip(state, input))]
+#[tracing::instrument(level = "debug", skip(state, input))]
 pub async fn update(
     state: &AppState,
     id: Uuid,
@@ -75,7 +75,7 @@ pub async fn update(
 
 /// Adds `delta` (negative to remove) to a product's stock, refusing to go
 /// below zero; a single conditional update, safe against concurrent orders.
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(level = "debug", skip(state))]
 pub async fn adjust_stock(state: &AppState, id: Uuid, delta: i32) -> Result<products::Model> {
     if delta.unsigned_abs() > input::MAX_STOCK_DELTA as u32 {
         return Err(AppError::bad_input(

@@ -34,6 +34,7 @@ use crate::{
     orders::loaders::{OrderItemsLoader, OrderLoader, OrdersByUserLoader},
     payments::loaders::PaymentsByOrderLoader,
     reviews::loaders::{ReviewsByAuthorLoader, ReviewsByProductLoader},
+    telemetry::traces,
 };
 
 pub type Cached<T> = DataLoader<T, HashMapCache>;
@@ -115,7 +116,7 @@ impl Loaders {
 }
 
 /// A cached loader whose batches count their statements against the request
-/// that started them, and run in its span, although on a task of their own.
+/// that started them, and run in its spans, although on a task of their own.
 fn cached<T>(loader: T, counter: &StatementCounter) -> Cached<T>
 where
     T: Send + Sync + 'static,
@@ -125,10 +126,10 @@ where
         loader,
         move |fut| {
             let counter = counter.clone();
-            // In the span of the operation that started it, so that its
-            // statements are children of that operation in a trace.
+            // In the spans of the operation that started it: its log
+            // span, and its trace's (carried by `traces::inherit`).
             let span = tracing::Span::current();
-            tokio::spawn(async move { counter.scope(fut).await }.instrument(span))
+            tokio::spawn(traces::inherit(async move { counter.scope(fut).await }).instrument(span))
         },
         HashMapCache::default(),
     )

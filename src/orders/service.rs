@@ -66,7 +66,7 @@ fn lines(input: &PlaceOrderInput) -> Result<BTreeMap<Uuid, Line>> {
 }
 
 /// Places an order for `user_id`: all lines or none.
-#[tracing::instrument(skip(state, input))]
+#[tracing::instrument(level = "debug", skip(state, input))]
 pub async fn place(
     state: &AppState,
     user_id: Uuid,
@@ -201,7 +201,7 @@ pub async fn find_visible(
 
 /// Cancels an order: its owner while PENDING, STAFF/ADMIN while PENDING or
 /// PAID. Returns the stock exactly once and refunds a payment.
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(level = "debug", skip(state))]
 pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<orders::Model> {
     let txn = db::begin_write(&state.db).await?;
     let order = find_visible(&txn, viewer, id).await?;
@@ -269,7 +269,7 @@ async fn restock(db: &impl ConnectionTrait, items: &[order_items::Model]) -> Res
 }
 
 /// Ships a PAID order.
-#[tracing::instrument(skip(state))]
+#[tracing::instrument(level = "debug", skip(state))]
 pub async fn ship(state: &AppState, id: Uuid) -> Result<orders::Model> {
     let txn = db::begin_write(&state.db).await?;
     let order = orders::Entity::find_by_id(id)
@@ -294,7 +294,7 @@ pub async fn ship(state: &AppState, id: Uuid) -> Result<orders::Model> {
 
 /// A page (plus one row) of the orders the viewer may see, newest first:
 /// their own for a customer, all for STAFF and ADMIN.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn list(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -305,7 +305,7 @@ pub async fn list(
 }
 
 /// What [`list`] reads, each order with its customer's profile (one join).
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(level = "debug", skip(db))]
 pub async fn list_with_customers(
     db: &impl ConnectionTrait,
     viewer: &Viewer,

@@ -34,7 +34,7 @@ enum Attempt {
 
 /// Pays `input.orderId` for its owner; the simulated provider settles at once,
 /// so the payment is SUCCEEDED and the order PAID in the same transaction.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn pay(
     state: &AppState,
     viewer: &Viewer,

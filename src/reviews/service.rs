@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{db::window::Relation, graphql::pagination::PageArgs};
 
 /// A page of reviews (newest first) for each product, in one statement.
-#[tracing::instrument(skip_all, fields(products = product_ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(products = product_ids.len()))]
 pub async fn pages_by_product(
     db: &impl ConnectionTrait,
     product_ids: &[Uuid],
@@ -26,7 +26,7 @@ pub async fn pages_by_product(
 }
 
 /// A page of reviews (newest first) for each author, in one statement.
-#[tracing::instrument(skip_all, fields(authors = author_ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(authors = author_ids.len()))]
 pub async fn pages_by_author(
     db: &impl ConnectionTrait,
     author_ids: &[Uuid],

@@ -32,7 +32,7 @@ pub struct AddReviewInput {
 }
 
 /// Adds the author's review of a product they have not reviewed yet.
-#[tracing::instrument(skip(state, input))]
+#[tracing::instrument(level = "debug", skip(state, input))]
 pub async fn add(
     state: &AppState,
     author_id: Uuid,

@@ -40,7 +40,7 @@ impl Telemetry {
 }
 
 /// Installs the global subscriber (once; later calls only log): logs, and
-/// with `serve`, spans for OTLP and the connection-acquire histogram.
+/// with `serve`, the connection-acquire histogram and the span exporter.
 pub fn init(config: &Config, serving: bool) -> anyhow::Result<Telemetry> {
     let mut filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
@@ -54,24 +54,13 @@ pub fn init(config: &Config, serving: bool) -> anyhow::Result<Telemetry> {
     };
     let metrics = (serving && config.telemetry.metrics_addr.is_some())
         .then(|| AcquireTimes.with_filter(Targets::new().with_target(ACQUIRE_TARGET, Level::WARN)));
-    let (exporter, tracer) = match serving {
-        true => traces::Exporter::new(&config.telemetry)?.unzip(),
-        false => (None, None),
+    let exporter = match serving {
+        true => traces::Exporter::new(&config.telemetry)?,
+        false => None,
     };
-    let spans = tracer.map(|tracer| {
-        tracing_opentelemetry::layer()
-            .with_tracer(tracer)
-            .with_tracked_inactivity(false)
-            // Spans start when first asked for their context (a statement's
-            // span, or the end): an operation's span is named only once its
-            // document has been read.
-            .with_context_activation(false)
-            .with_filter(Targets::new().with_target("tollgate", Level::INFO))
-    });
     let installed = tracing_subscriber::registry()
         .with(logs.with_filter(filter))
         .with(metrics)
-        .with(spans)
         .try_init();
     if installed.is_err() {
         tracing::debug!("a tracing subscriber was installed already");

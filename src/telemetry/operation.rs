@@ -8,19 +8,36 @@ use async_graphql::{
     ServerError,
     parser::types::{DocumentOperations, ExecutableDocument, OperationType},
 };
-use tracing::field::Empty;
+use opentelemetry::KeyValue;
+use tracing::{Instrument, field::Empty};
 
-use super::{metrics, traces};
+use super::{metrics, traces::Traced};
 use crate::{cache::documents::sha256_hex, error::code, limits::analysis};
 
 /// An operation from its arrival to its response.
 pub struct Observed {
+    /// The log's span.
     span: tracing::Span,
+    /// The exported span.
+    traced: Traced,
     started: Instant,
     name: Option<String>,
     kind: &'static str,
     cost: u64,
     slow: Duration,
+}
+
+/// The spans an operation's work runs in.
+pub struct Scope {
+    span: tracing::Span,
+    traced: Traced,
+}
+
+impl Scope {
+    /// Runs `fut` in the operation's spans.
+    pub fn run<F: Future>(self, fut: F) -> impl Future<Output = F::Output> {
+        self.traced.run(fut).instrument(self.span)
+    }
 }
 
 impl Observed {
@@ -29,15 +46,17 @@ impl Observed {
     pub fn start(name: Option<&str>, slow: Duration) -> Self {
         let span = tracing::info_span!(
             "graphql.operation",
-            otel.name = "GraphQL Operation",
             graphql.operation.name = name,
             graphql.operation.type = Empty,
-            graphql.document.hash = Empty,
             tollgate.cost = Empty,
             db.statement.count = Empty,
         );
+        let attributes = name
+            .map(|name| vec![KeyValue::new("graphql.operation.name", name.to_owned())])
+            .unwrap_or_default();
         Self {
             span,
+            traced: Traced::child("GraphQL Operation", attributes),
             started: Instant::now(),
             name: name.map(String::from),
             kind: "unknown",
@@ -46,9 +65,12 @@ impl Observed {
         }
     }
 
-    /// The operation's span, to run its work in.
-    pub fn span(&self) -> &tracing::Span {
-        &self.span
+    /// Where the operation's work runs: in its spans.
+    pub fn scope(&self) -> Scope {
+        Scope {
+            span: self.span.clone(),
+            traced: self.traced.clone(),
+        }
     }
 
     /// The operation passed the checks: its type, document and cost are
@@ -60,6 +82,8 @@ impl Observed {
             && let (Some(only), None) = (names.next(), names.next())
         {
             self.span.record("graphql.operation.name", only.as_str());
+            self.traced
+                .set(KeyValue::new("graphql.operation.name", only.to_string()));
             self.name = Some(only.to_string());
         }
         let name = self.name.as_deref();
@@ -72,13 +96,16 @@ impl Observed {
         self.cost = cost;
         self.span.record("graphql.operation.type", self.kind);
         self.span.record("tollgate.cost", cost);
-        if traces::enabled() {
-            let span_name = match name {
+        if self.traced.is_recording() {
+            self.traced.rename(match name {
                 Some(name) => format!("{} {name}", self.kind),
                 None => self.kind.to_owned(),
-            };
-            self.span.record("otel.name", span_name);
-            self.span.record("graphql.document.hash", sha256_hex(query));
+            });
+            self.traced
+                .set(KeyValue::new("graphql.operation.type", self.kind));
+            self.traced
+                .set(KeyValue::new("graphql.document.hash", sha256_hex(query)));
+            self.traced.set(KeyValue::new("tollgate.cost", cost as i64));
         }
     }
 
@@ -97,6 +124,12 @@ impl Observed {
         let duration = self.started.elapsed();
         if let Some(statements) = statements {
             self.span.record("db.statement.count", statements);
+            self.traced
+                .set(KeyValue::new("db.statement.count", statements as i64));
+        }
+        if outcome != "ok" {
+            self.traced.set(KeyValue::new("error.type", outcome));
+            self.traced.fail(outcome);
         }
         if duration >= self.slow {
             tracing::warn!(
@@ -107,9 +140,11 @@ impl Observed {
                 statements,
                 cost = self.cost,
                 outcome,
+                trace_id = self.traced.trace_id().map(tracing::field::display),
                 "slow operation"
             );
         }
+        self.traced.end();
         metrics::operation(&metrics::Operation {
             name: self.name.as_deref(),
             kind: self.kind,

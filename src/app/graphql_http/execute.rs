@@ -6,7 +6,6 @@ use axum::{
     http::{StatusCode, header},
     response::Response as HttpResponse,
 };
-use tracing::Instrument;
 
 use super::{
     incoming::Incoming,
@@ -70,14 +69,15 @@ pub async fn execute(
     let mut responses = Vec::with_capacity(operations.len());
     for incoming in operations {
         let mut observed = Observed::start(incoming.request.operation_name.as_deref(), slow);
-        let prepared = operation::prepare(
-            state,
-            incoming.request,
-            incoming.document_id.as_deref(),
-            anonymous && !batched,
-        )
-        .instrument(observed.span().clone())
-        .await;
+        let prepared = observed
+            .scope()
+            .run(operation::prepare(
+                state,
+                incoming.request,
+                incoming.document_id.as_deref(),
+                anonymous && !batched,
+            ))
+            .await;
         let prepared = match prepared {
             Ok(prepared) => prepared,
             Err(Unprepared::Untrusted) => {
@@ -101,8 +101,9 @@ pub async fn execute(
             return reply.only_queries_over_get();
         }
         let before = counter.get();
-        let ran = run(http, &meta, &counter, prepared)
-            .instrument(observed.span().clone())
+        let ran = observed
+            .scope()
+            .run(run(http, &meta, &counter, prepared))
             .await;
         let statements = counter.get() - before;
         match ran {
