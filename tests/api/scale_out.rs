@@ -18,8 +18,10 @@ use tollgate::{auth::Role, config::ConfigArgs};
 use uuid::Uuid;
 
 use crate::{
-    helpers::{Session, TestApp, error_code},
+    binary::{Server, assert_fails_naming, tollgate},
+    helpers::{Session, TestApp, TestDatabase, error_code},
     proxy::Proxy,
+    telemetry::sample,
 };
 
 const MACHINE_REDIS: &str = "redis://127.0.0.1:6379";
@@ -407,4 +409,70 @@ async fn without_redis_an_instance_says_nothing_of_it() {
     let (status, body) = app.readyz().await;
     assert_eq!(status, 200);
     assert_eq!(body, json!({ "status": "ready", "database": "ok" }));
+}
+
+/// Whether the server's /readyz (200) says `redis` is `status`, and its
+/// metrics say `up`.
+fn reports(server: &Server, status: &str, up: f64) -> bool {
+    let ready = server.get("/readyz");
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    ready.contains(&format!(r#""redis":"{status}""#))
+        && sample(&server.metrics(), "tollgate_redis_up") == Some(up)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_reports_a_redis_outage_in_readyz_and_metrics_and_never_logs_the_url() {
+    let proxy = Proxy::start(redis_addr()).await;
+    let database = TestDatabase::create().await;
+    // Redis has no password here: it refuses this one, and the server must
+    // not repeat it.
+    let wrong = format!("redis://:hunter2@{}/0", redis_addr());
+    let refused = Server::start(&[("DATABASE_URL", &database.url), ("REDIS_URL", &wrong)]).unwrap();
+    assert!(refused.get("/readyz").contains(r#""redis":"degraded""#));
+    let url = format!("redis://{}", proxy.addr);
+    let prefix = new_prefix();
+    let server = Server::start(&[
+        ("DATABASE_URL", &database.url),
+        ("METRICS_ADDR", "127.0.0.1:0"),
+        ("REDIS_URL", &url),
+        ("REDIS_PREFIX", &prefix),
+    ])
+    .unwrap();
+    let within = Duration::from_secs(5);
+    let reported = |status: &'static str, up: f64| {
+        let server = &server;
+        until(within, move || async move { reports(server, status, up) })
+    };
+    assert!(
+        reported("ok", 1.0).await.is_some(),
+        "{}",
+        server.get("/readyz")
+    );
+
+    proxy.cut();
+    assert!(reported("degraded", 0.0).await.is_some());
+    let metrics = server.metrics();
+    assert_eq!(sample(&metrics, "tollgate_redis_outages_total"), Some(1.0));
+    let lost = r#"tollgate_redis_errors_total{operation="subscription"}"#;
+    assert_eq!(sample(&metrics, lost), Some(1.0), "{metrics}");
+
+    proxy.restore();
+    assert!(
+        reported("ok", 1.0).await.is_some(),
+        "{}",
+        server.get("/readyz")
+    );
+    let logs = refused.stdout().join("\n") + &server.stdout().join("\n");
+    assert!(!logs.contains("hunter2"), "{logs}");
+}
+
+#[test]
+fn a_malformed_redis_url_stops_start_up_naming_it_but_not_showing_it() {
+    let output = tollgate(
+        &["migrate"],
+        &[("REDIS_URL", "http://:hunter2@cache:6379")],
+        None,
+    );
+    assert_fails_naming(&output, "REDIS_URL");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
 }
