@@ -2,9 +2,11 @@
 //! at start-up so a bad value stops the process with one line naming it.
 
 mod args;
+mod redis;
 pub mod reference;
 
 pub use args::{ConfigArgs, TelemetryArgs, defaults};
+pub use redis::RedisConfig;
 
 use std::{
     fmt,
@@ -37,8 +39,8 @@ pub struct Config {
     pub bind_addr: SocketAddr,
     /// Development or production.
     pub environment: Environment,
-    /// Redis URL for scale-out, when given.
-    pub redis_url: Option<String>,
+    /// Redis, through which instances act as one, when configured.
+    pub redis: Option<RedisConfig>,
     /// Allowed CORS origins, when configured.
     pub cors_origins: Option<Vec<String>>,
     /// Whether GET /graphql serves GraphiQL to browsers.
@@ -412,7 +414,10 @@ impl Config {
                 )?,
                 max_cached_document_len: 16 * 1024,
             },
-            redis_url: non_empty(args.redis_url.as_deref()),
+            redis: RedisConfig::from_args(
+                non_empty(args.redis_url.as_deref()),
+                or_default(args.redis_prefix.as_deref(), defaults::REDIS_PREFIX),
+            )?,
             cors_origins: parse_origins(args.cors_origins.as_deref())?,
             graphiql: parse_bool("GRAPHIQL", args.graphiql.as_deref(), on_in_development)?,
             body_limit_bytes: parse_positive(
@@ -675,7 +680,7 @@ mod tests {
     #[test]
     fn each_bad_value_names_its_variable() {
         type Case = (&'static str, fn(&mut ConfigArgs));
-        let cases: [Case; 13] = [
+        let cases: [Case; 15] = [
             ("TRUSTED_PROXIES", |a| {
                 a.trusted_proxies = Some("10.0.0.1, proxy".into())
             }),
@@ -704,6 +709,13 @@ mod tests {
             }),
             ("TRUSTED_DOCUMENTS_MANIFEST", |a| {
                 a.trusted_documents = Some("only".into())
+            }),
+            ("REDIS_URL", |a| {
+                a.redis_url = Some("http://:hunter2@cache:6379".into())
+            }),
+            ("REDIS_PREFIX", |a| {
+                a.redis_url = Some("redis://cache:6379".into());
+                a.redis_prefix = Some("two words".into());
             }),
         ];
         for (variable, set) in cases {

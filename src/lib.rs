@@ -20,6 +20,7 @@ pub mod orders;
 pub mod payments;
 pub mod reviews;
 pub mod seed;
+pub mod shared;
 pub mod telemetry;
 
 pub use app::{AppState, Application};

@@ -121,7 +121,7 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<SignedIn> {
         Rotation::Rotated(issued) => issued,
         Rotation::Reused { family_id } => {
             txn.commit().await?;
-            state.sessions.forget(family_id).await;
+            state.caches.changed(Change::Session(family_id)).await;
             tracing::warn!(%family_id, "refresh token reused; session family revoked");
             return Err(AppError::Unauthenticated(
                 "the refresh token was already used; sign in again".into(),
@@ -145,7 +145,10 @@ pub async fn logout(state: &AppState, token: &str) -> Result<()> {
             AppError::Unauthenticated("the refresh token is invalid or expired".into())
         })?;
     sessions::revoke_family(&state.db, session.family_id).await?;
-    state.sessions.forget(session.family_id).await;
+    state
+        .caches
+        .changed(Change::Session(session.family_id))
+        .await;
     Ok(())
 }
 

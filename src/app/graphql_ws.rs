@@ -253,7 +253,7 @@ async fn init(
         None => Viewer::Anonymous,
         Some(token) => {
             let verified = match state.keys.verify(&token) {
-                Some(claims) => match state.sessions.viewer(&state.db, &claims).await {
+                Some(claims) => match state.caches.sessions.viewer(&state.db, &claims).await {
                     viewer @ Viewer::User { .. } => Ok((viewer, claims)),
                     Viewer::Unverifiable => Err((TRY_AGAIN_LATER, "try again later")),
                     _ => Err((FORBIDDEN, "Forbidden")),

@@ -13,6 +13,8 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// The process can serve: it is not shutting down, and the database answers.
 /// Draining answers 503 at once, so load balancers stop sending requests.
+/// With `REDIS_URL`, `redis` says whether invalidations are shared (`ok`) or
+/// the caches are bypassed (`degraded`): still ready, as answers stay right.
 pub async fn readyz(State(http): State<Http>) -> impl IntoResponse {
     if http.state.shutdown.is_draining() {
         (
@@ -20,10 +22,12 @@ pub async fn readyz(State(http): State<Http>) -> impl IntoResponse {
             Json(json!({ "status": "shutting down" })),
         )
     } else if db::ping(&http.state.db).await {
-        (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok" })),
-        )
+        let mut body = json!({ "status": "ready", "database": "ok" });
+        if let Some(shared) = &http.state.shared {
+            let redis = if shared.is_up() { "ok" } else { "degraded" };
+            body["redis"] = redis.into();
+        }
+        (StatusCode::OK, Json(body))
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,

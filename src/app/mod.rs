@@ -27,7 +27,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     accounts::password::Passwords,
-    auth::{sessions::SessionCheck, throttle::Throttle, tokens::KeySet},
+    auth::{throttle::Throttle, tokens::KeySet},
     cache::Caches,
     config::Config,
     db,
@@ -35,6 +35,7 @@ use crate::{
     graphql::trusted::TrustedDocuments,
     graphql::{AppSchema, build_schema},
     limits::budget::Budgets,
+    shared::Shared,
 };
 
 pub use router::router;
@@ -52,14 +53,14 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Keys that sign and verify access tokens.
     pub keys: Arc<KeySet>,
-    /// Whether the session behind an access token is still live.
-    pub sessions: SessionCheck,
     /// Limits on login failures and registrations.
     pub throttle: Throttle,
     /// Domain events for subscriptions.
     pub events: Arc<dyn EventBus>,
-    /// Entity, response and document caches.
+    /// Entity, response, session and document caches.
     pub caches: Caches,
+    /// The link to the other instances, with `REDIS_URL`.
+    pub shared: Option<Shared>,
     /// The trusted-documents manifest.
     pub trusted: Arc<TrustedDocuments>,
     /// Per-client cost budgets.
@@ -71,15 +72,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state of an instance; with `REDIS_URL`, linked to the others
+    /// (which needs a Tokio runtime).
     pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+        let (caches, shared) = Shared::start(&config.cache, config.redis.as_ref())?;
         Ok(Self {
             db,
             passwords: Passwords::default(),
             keys: Arc::new(KeySet::new(&config.tokens)),
-            sessions: SessionCheck::default(),
             throttle: Throttle::in_memory(config.throttle.clone()),
             events: Arc::new(LocalBus::default()),
-            caches: Caches::new(&config.cache),
+            caches,
+            shared,
             trusted: Arc::clone(&config.trusted),
             budgets: Budgets::in_memory(config.budget),
             rate_limit: IpRateLimit::new(config.rate_limit.0, config.rate_limit.1),

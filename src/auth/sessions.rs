@@ -2,7 +2,8 @@
 //! request: the state of each session (refresh-token family) is cached for
 //! one second, so logout, a password change or a role change refuses the
 //! session's access tokens within a second, at most one query per session
-//! and second.
+//! and second. The changes this instance makes, or hears of from another
+//! (`cache::Change::Session`, `Change::User`), drop the state at once.
 
 use std::time::Duration;
 
@@ -60,9 +61,15 @@ impl SessionCheck {
         }
     }
 
-    /// Forgets what is known of `session`, after this instance changed it.
+    /// Forgets what is known of `session`, after it changed.
     pub async fn forget(&self, session: Uuid) {
         self.cache.invalidate(&session).await;
+    }
+
+    /// Forgets every session, after a user changed (a role, a password):
+    /// each live session costs one more query, as after its second is up.
+    pub fn forget_all(&self) {
+        self.cache.invalidate_all();
     }
 }
 

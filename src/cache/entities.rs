@@ -9,6 +9,10 @@
 //! [`STRIPES`] change counters; a write bumps its id's counter after its
 //! transaction commits, and every entry keeps the counter as it was before its
 //! row was read. An entry whose counter has moved since is not served.
+//! Another instance's write, heard through Redis, bumps the same counter.
+//!
+//! While this instance may be missing other instances' writes
+//! ([`Coherence`]), reads go to the database and nothing is stored.
 
 use std::{
     collections::HashMap,
@@ -22,6 +26,7 @@ use entity::{products, users};
 use moka::future::Cache;
 use uuid::Uuid;
 
+use super::Coherence;
 use crate::{config::CacheConfig, telemetry::metrics};
 
 /// Why a single-flight load produced nothing to cache.
@@ -63,6 +68,13 @@ impl Versions {
     /// Records a committed write of `id`.
     fn bump(&self, id: &Uuid) {
         self.stripe(id).fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Records that any id may have been written.
+    fn bump_all(&self) {
+        for stripe in &self.0 {
+            stripe.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -122,6 +134,12 @@ impl<V: Send + Sync + 'static> Rows<V> {
         self.versions.bump(id);
         self.cache.invalidate(id).await;
     }
+
+    /// Drops every entry, and every load in flight is not trusted.
+    fn forget_all(&self) {
+        self.versions.bump_all();
+        self.cache.invalidate_all();
+    }
 }
 
 /// Hot entities; both caches are absent when entity caching is off.
@@ -129,6 +147,7 @@ impl<V: Send + Sync + 'static> Rows<V> {
 pub struct EntityCache {
     products: Option<Arc<Rows<products::Model>>>,
     users: Option<Arc<Rows<users::Profile>>>,
+    coherence: Coherence,
 }
 
 fn rows<V: Send + Sync + 'static>(
@@ -209,7 +228,7 @@ impl EntityCache {
         F: FnOnce(Vec<Uuid>) -> Fut,
         Fut: Future<Output = Result<Vec<products::Model>, E>>,
     {
-        read_through(self.products.as_deref(), ids, load, |p| p.id).await
+        read_through(self.live(&self.products), ids, load, |p| p.id).await
     }
 
     /// Users by id, the misses loaded by `load`.
@@ -222,7 +241,7 @@ impl EntityCache {
         F: FnOnce(Vec<Uuid>) -> Fut,
         Fut: Future<Output = Result<Vec<users::Profile>, E>>,
     {
-        read_through(self.users.as_deref(), ids, load, |u| u.id).await
+        read_through(self.live(&self.users), ids, load, |u| u.id).await
     }
 
     /// Whether products are cached (else every read goes to the database).
@@ -235,11 +254,18 @@ impl EntityCache {
         self.users.is_some()
     }
 
-    pub fn new(config: &CacheConfig) -> Self {
+    pub fn new(config: &CacheConfig, coherence: Coherence) -> Self {
         Self {
             products: rows("products", config),
             users: rows("users", config),
+            coherence,
         }
+    }
+
+    /// The rows of one kind to read through, unless this instance may be
+    /// missing writes: then none, and every read goes to the database.
+    fn live<'a, V>(&self, rows: &'a Option<Arc<Rows<V>>>) -> Option<&'a Rows<V>> {
+        rows.as_deref().filter(|_| self.coherence.holds())
     }
 
     /// One product, loaded by `load` on a miss; concurrent misses of one id
@@ -255,7 +281,7 @@ impl EntityCache {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Option<products::Model>, sea_orm::DbErr>> + Send,
     {
-        let Some(rows) = &self.products else {
+        let Some(rows) = self.live(&self.products) else {
             return Ok(load().await?.map(Arc::new));
         };
         let current = rows.versions.of(&id);
@@ -312,6 +338,16 @@ impl EntityCache {
             rows.forget(&id).await;
         }
     }
+
+    /// After writes that may not have been heard: every cached row is stale.
+    pub fn forget_all(&self) {
+        if let Some(rows) = &self.products {
+            rows.forget_all();
+        }
+        if let Some(rows) = &self.users {
+            rows.forget_all();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -360,7 +396,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_read_before_a_write_is_not_served_after_the_write() {
-        let cache = EntityCache::new(&test_config());
+        let cache = EntityCache::new(&test_config(), Coherence::always());
         let id = Uuid::now_v7();
         let (began, release, old) = slow(Some(product(id, 5)));
         let reader = cache.clone();
@@ -430,7 +466,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_shared_load_begun_before_a_write_is_not_trusted_after_it() {
-        let cache = EntityCache::new(&test_config());
+        let cache = EntityCache::new(&test_config(), Coherence::always());
         let id = Uuid::now_v7();
         let (first, second) =
             lookups_around_a_write(&cache, id, Some(product(id, 5)), Some(product(id, 4))).await;
@@ -450,7 +486,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_product_created_while_a_lookup_was_in_flight_is_found_after_it() {
-        let cache = EntityCache::new(&test_config());
+        let cache = EntityCache::new(&test_config(), Coherence::always());
         let id = Uuid::now_v7();
         let (first, second) = lookups_around_a_write(&cache, id, None, Some(product(id, 7))).await;
         assert!(first.is_none());

@@ -7,6 +7,8 @@
 //! write cleared the cache. Every answer is therefore stored with the
 //! cache's generation from before it was computed, each write moves the
 //! generation on, and only answers of the current generation are served.
+//! While this instance may be missing other instances' writes
+//! ([`Coherence`]), nothing is served or stored.
 
 use std::{
     sync::{
@@ -24,6 +26,7 @@ use moka::sync::Cache;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use super::Coherence;
 use crate::{config::CacheConfig, limits::analysis::operation, telemetry::metrics};
 
 /// Root fields whose answers are public.
@@ -39,6 +42,7 @@ pub struct ResponseCache {
     cache: Option<Cache<[u8; 32], Stored>>,
     generation: Arc<AtomicU64>,
     ttl: Duration,
+    coherence: Coherence,
 }
 
 /// The cache's generation, taken before an answer is computed.
@@ -55,7 +59,7 @@ struct Stored {
 }
 
 impl ResponseCache {
-    pub fn new(config: &CacheConfig) -> Self {
+    pub fn new(config: &CacheConfig, coherence: Coherence) -> Self {
         Self {
             cache: config.responses.then(|| {
                 Cache::builder()
@@ -65,6 +69,7 @@ impl ResponseCache {
             }),
             generation: Arc::default(),
             ttl: config.response_ttl,
+            coherence,
         }
     }
 
@@ -99,8 +104,7 @@ impl ResponseCache {
     pub fn get(&self, key: &[u8; 32]) -> Option<Answer> {
         let current = self.generation.load(Ordering::SeqCst);
         let answer = self
-            .cache
-            .as_ref()?
+            .live()?
             .get(key)
             .filter(|stored| stored.generation == current)
             .map(|stored| stored.body);
@@ -110,10 +114,15 @@ impl ResponseCache {
 
     /// Stores an answer computed from `generation` on.
     pub fn put(&self, key: [u8; 32], body: Answer, generation: Generation) {
-        if let Some(cache) = &self.cache {
+        if let Some(cache) = self.live() {
             let generation = generation.0;
             cache.insert(key, Stored { body, generation });
         }
+    }
+
+    /// The cache, unless this instance may be missing writes.
+    fn live(&self) -> Option<&Cache<[u8; 32], Stored>> {
+        self.cache.as_ref().filter(|_| self.coherence.holds())
     }
 
     /// After a committed catalog write: every stored answer is stale.
@@ -272,7 +281,7 @@ mod tests {
 
     #[test]
     fn an_answer_computed_before_a_write_is_not_served_after_it() {
-        let cache = ResponseCache::new(&test_config());
+        let cache = ResponseCache::new(&test_config(), Coherence::always());
         let key = ResponseCache::key(
             "{ products { edges { cursor } } }",
             None,

@@ -35,6 +35,7 @@ pub mod defaults {
     pub const COST_RESTORE_RATE: &str = "50";
     pub const TRUSTED_DOCUMENTS: &str = "off";
     pub const HSTS: &str = "false";
+    pub const REDIS_PREFIX: &str = "tollgate";
     pub const BODY_LIMIT_BYTES: &str = "1048576";
     pub const BATCH_LIMIT: &str = "10";
     pub const REQUEST_TIMEOUT_SECS: &str = "10";
@@ -176,9 +177,16 @@ pub struct ConfigArgs {
     #[arg(long, env = "HSTS", global = true)]
     #[arg(default_value = defaults::HSTS)]
     pub hsts: Option<String>,
-    /// Redis, for running several instances as one.
-    #[arg(long, env = "REDIS_URL", global = true)]
+    /// Redis, for running several instances as one: cache invalidations
+    /// and session revocations reach every instance (README "Running
+    /// several instances").
+    #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// Prefix of the Redis channels and keys of this deployment; instances
+    /// with one prefix act as one.
+    #[arg(long, env = "REDIS_PREFIX", global = true)]
+    #[arg(default_value = defaults::REDIS_PREFIX)]
+    pub redis_prefix: Option<String>,
     /// Comma-separated exact origins allowed by CORS; replaces the default
     /// [default: `http://localhost:*`, `http://127.0.0.1:*` in development, none in production]
     #[arg(long, env = "CORS_ORIGINS", global = true)]

@@ -46,11 +46,16 @@ impl OrdersSubscription {
                     if wanted.is_some_and(|w| w != order_id) {
                         continue;
                     }
-                    let viewer =
-                        match auth::recheck(&state.sessions, &state.db, token.as_ref()).await {
-                            Ok(viewer) => viewer,
-                            Err(err) => return Some((Err(err.extend()), None)),
-                        };
+                    let viewer = match auth::recheck(
+                        &state.caches.sessions,
+                        &state.db,
+                        token.as_ref(),
+                    )
+                    .await
+                    {
+                        Ok(viewer) => viewer,
+                        Err(err) => return Some((Err(err.extend()), None)),
+                    };
                     if !viewer.is_staff() && viewer.user_id() != Some(user_id) {
                         continue;
                     }

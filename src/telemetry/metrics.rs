@@ -25,6 +25,9 @@ pub mod name {
     pub const LIMIT_REFUSALS: &str = "tollgate_limit_refusals_total";
     pub const SUBSCRIPTIONS_ACTIVE: &str = "tollgate_subscriptions_active";
     pub const BUILD_INFO: &str = "tollgate_build_info";
+    pub const REDIS_UP: &str = "tollgate_redis_up";
+    pub const REDIS_OUTAGES: &str = "tollgate_redis_outages_total";
+    pub const REDIS_ERRORS: &str = "tollgate_redis_errors_total";
 }
 
 /// Distinct operation names labelled as themselves; later ones are `other`.
@@ -108,6 +111,12 @@ fn describe() {
     );
     describe_gauge!(name::SUBSCRIPTIONS_ACTIVE, "Subscriptions running");
     describe_gauge!(name::BUILD_INFO, "The running build, by version");
+    describe_gauge!(
+        name::REDIS_UP,
+        "1 while every invalidation is heard through Redis, 0 while caches are bypassed"
+    );
+    describe_counter!(name::REDIS_OUTAGES, "Times the Redis link was lost");
+    describe_counter!(name::REDIS_ERRORS, "Failed Redis operations, by operation");
 }
 
 /// The text exposition of every metric, pool gauges sampled now.
@@ -214,6 +223,21 @@ impl Drop for ActiveSubscription {
     fn drop(&mut self) {
         gauge!(name::SUBSCRIPTIONS_ACTIVE).decrement(1.0);
     }
+}
+
+/// Whether the Redis link carries every invalidation.
+pub fn redis_up(up: bool) {
+    gauge!(name::REDIS_UP).set(if up { 1.0 } else { 0.0 });
+}
+
+/// The Redis link stopped carrying every invalidation.
+pub fn redis_outage() {
+    counter!(name::REDIS_OUTAGES).increment(1);
+}
+
+/// A Redis operation that failed (connect, subscribe, publish, ping, decode).
+pub fn redis_error(operation: &'static str) {
+    counter!(name::REDIS_ERRORS, "operation" => operation).increment(1);
 }
 
 /// Time spent getting a pooled connection.

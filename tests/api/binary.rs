@@ -193,6 +193,17 @@ impl Server {
         )
     }
 
+    /// GET `path` of the API listener; the raw HTTP response.
+    pub fn get(&self, path: &str) -> String {
+        exchange(
+            &self.addr,
+            &format!(
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+                self.addr
+            ),
+        )
+    }
+
     /// The body of GET /metrics.
     pub fn metrics(&self) -> String {
         let addr = self.metrics.as_deref().expect("metrics are served");

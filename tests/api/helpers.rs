@@ -94,6 +94,23 @@ impl TestApp {
         app
     }
 
+    /// An empty PostgreSQL database, whatever TEST_DATABASE_URL says, with
+    /// settings adjusted by `configure`: for several instances on one database.
+    pub async fn on_postgres(configure: impl FnOnce(&mut ConfigArgs)) -> Self {
+        let database = TestDatabase::postgres().await;
+        let mut app = Self::on(&database.url, configure).await;
+        app._database = Some(database);
+        app
+    }
+
+    /// GET /readyz: the status and the body.
+    pub async fn readyz(&self) -> (StatusCode, Value) {
+        let response = self
+            .request(Request::get("/readyz").body(Body::empty()).unwrap())
+            .await;
+        (response.status, response.json())
+    }
+
     /// Another instance on this app's database, configured anew.
     pub async fn sibling(&self, configure: impl FnOnce(&mut ConfigArgs)) -> Self {
         Self::on(&self.database_url, configure).await
@@ -433,27 +450,15 @@ pub struct TestDatabase {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// The PostgreSQL server of tests that need one whatever TEST_DATABASE_URL
+/// says (several instances on one database).
+const MACHINE_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
 impl TestDatabase {
     pub async fn create() -> Self {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(admin_url) if admin_url.starts_with("postgres") => {
-                let name = format!("tollgate_test_{}", Uuid::new_v4().simple());
-                let admin = Database::connect(&admin_url)
-                    .await
-                    .expect("TEST_DATABASE_URL: PostgreSQL must be reachable");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .unwrap();
-                admin.close().await.unwrap();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(b, _)| b);
-                Self {
-                    url: format!("{base}/{name}"),
-                    postgres: Some((admin_url.clone(), name)),
-                    _dir: None,
-                }
+                Self::postgres_at(admin_url).await
             }
             _ => {
                 let dir = tempfile::tempdir().unwrap();
@@ -464,6 +469,38 @@ impl TestDatabase {
                     _dir: Some(dir),
                 }
             }
+        }
+    }
+}
+
+impl TestDatabase {
+    /// A fresh PostgreSQL database on TEST_DATABASE_URL's server when that
+    /// is PostgreSQL, else on the machine's.
+    pub async fn postgres() -> Self {
+        let admin_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| url.starts_with("postgres"))
+            .unwrap_or_else(|| MACHINE_POSTGRES.to_owned());
+        Self::postgres_at(admin_url).await
+    }
+
+    async fn postgres_at(admin_url: String) -> Self {
+        let name = format!("tollgate_test_{}", Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL must be reachable at {admin_url}: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        Self {
+            url: format!("{base}/{name}"),
+            postgres: Some((admin_url.clone(), name)),
+            _dir: None,
         }
     }
 }

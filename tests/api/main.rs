@@ -20,6 +20,8 @@ mod helpers;
 mod http_rules;
 mod large_bodies;
 mod outage;
+mod proxy;
+mod scale_out;
 mod schema;
 mod security;
 mod shutdown;

@@ -4,29 +4,19 @@
 //! acknowledged order is lost, none is half-written, and orders resume as
 //! soon as the database is back.
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use axum::{body::Body, http::Request};
 use futures_util::future::join_all;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
-use tokio::{
-    net::{TcpListener, TcpStream},
-    task::AbortHandle,
-    time::sleep,
-};
+use tokio::time::sleep;
 use tollgate::auth::Role;
 
 use crate::{
     commerce::subscriptions::{connect, next, send},
     helpers::{Session, TestApp, TestResponse},
+    proxy::Proxy,
 };
 
 const VIEWER_AND_CATALOG: &str = "{ viewer { id } products(first: 1) { edges { node { id } } } }";
@@ -84,51 +74,6 @@ async fn a_signed_in_client_is_told_the_service_is_unavailable_not_unauthenticat
     // still honours the token.
     let viewer = app.data_as(&session, "{ viewer { id } }").await;
     assert_eq!(viewer["viewer"]["id"], session.user_id.as_str());
-}
-
-/// A TCP proxy in front of PostgreSQL that can cut every connection and
-/// refuse new ones, then let them through again.
-struct Proxy {
-    addr: SocketAddr,
-    up: Arc<AtomicBool>,
-    links: Arc<Mutex<Vec<AbortHandle>>>,
-}
-
-impl Proxy {
-    async fn start(upstream: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let up = Arc::new(AtomicBool::new(true));
-        let links = Arc::new(Mutex::new(Vec::new()));
-        let (accepting, linked) = (up.clone(), links.clone());
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                if !accepting.load(Ordering::SeqCst) {
-                    continue;
-                }
-                let upstream = upstream.clone();
-                let link = tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(&upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                    }
-                });
-                linked.lock().unwrap().push(link.abort_handle());
-            }
-        });
-        Self { addr, up, links }
-    }
-
-    /// The database goes away: open connections drop, new ones are closed.
-    fn cut(&self) {
-        self.up.store(false, Ordering::SeqCst);
-        for link in self.links.lock().unwrap().drain(..) {
-            link.abort();
-        }
-    }
-
-    fn restore(&self) {
-        self.up.store(true, Ordering::SeqCst);
-    }
 }
 
 /// One placeOrder as a writer saw it.

@@ -1,0 +1,113 @@
+//! Several instances acting as one through Redis (`REDIS_URL`). Each
+//! instance publishes the changes it commits on `{prefix}:invalidations` and
+//! applies what the others publish there to its own caches, through the
+//! same seams a local write uses (`Caches::apply`: entity rows and their
+//! stripe counters, the response cache's generation, session states).
+//!
+//! One [`Shared`] per process holds what is shared with Redis: a connection
+//! manager for commands (it reconnects by itself) and the pub/sub listener
+//! (which subscribes again by itself). Features that share more (limits,
+//! events, persisted queries) take the connection from here and their
+//! channel and key names from [`message::named`].
+//!
+//! When Redis cannot be reached, nothing wrong is served: while a change
+//! may go unheard, the entity and response caches are bypassed, and they
+//! are emptied before they are served again ([`link`]). Without `REDIS_URL`
+//! none of this exists and the caches are always on.
+
+mod link;
+mod listener;
+pub mod message;
+mod outbox;
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio_util::sync::{CancellationToken, DropGuard};
+use uuid::Uuid;
+
+use self::{link::Link, message::INVALIDATIONS};
+use crate::{
+    cache::{Caches, Coherence},
+    config::{CacheConfig, RedisConfig},
+};
+
+/// How long a command or a connection attempt may take.
+const TIMEOUT: Duration = Duration::from_secs(1);
+
+/// This process's link to the other instances; cloning shares it. Its
+/// tasks stop when the last clone is dropped.
+#[derive(Clone)]
+pub struct Shared(Arc<Inner>);
+
+struct Inner {
+    redis: ConnectionManager,
+    prefix: String,
+    link: Arc<Link>,
+    _tasks: DropGuard,
+}
+
+impl Shared {
+    /// The caches of an instance, and its link to the others when Redis is
+    /// configured. Starts the link's tasks on the current Tokio runtime;
+    /// Redis need not be reachable yet (the caches wait for it).
+    pub fn start(
+        cache: &CacheConfig,
+        redis: Option<&RedisConfig>,
+    ) -> anyhow::Result<(Caches, Option<Self>)> {
+        let Some(config) = redis else {
+            return Ok((Caches::new(cache), None));
+        };
+        let runtime = tokio::runtime::Handle::try_current()
+            .context("REDIS_URL: the link to Redis needs a Tokio runtime")?;
+        let client = redis::Client::open(config.url.expose())
+            .map_err(|_| anyhow::anyhow!("REDIS_URL: not a Redis URL"))?;
+        let settings = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
+            .set_number_of_retries(1);
+        let manager = ConnectionManager::new_lazy_with_config(client.clone(), settings)
+            .context("REDIS_URL: cannot set up a connection")?;
+        let (outbox, outgoing) = outbox::outbox();
+        let caches = Caches::linked(cache, Arc::new(outbox), Coherence::pending());
+        let link = Arc::new(Link::new(caches.clone()));
+        let instance = Uuid::new_v4();
+        let channel = message::named(&config.prefix, INVALIDATIONS);
+        let stop = CancellationToken::new();
+        let publisher = outbox::publish(
+            outgoing,
+            manager.clone(),
+            channel.clone(),
+            instance,
+            link.clone(),
+        );
+        let listener = listener::listen(client, channel, instance, link.clone());
+        runtime.spawn(stop.clone().run_until_cancelled_owned(publisher));
+        runtime.spawn(stop.clone().run_until_cancelled_owned(listener));
+        let shared = Self(Arc::new(Inner {
+            redis: manager,
+            prefix: config.prefix.clone(),
+            link,
+            _tasks: stop.drop_guard(),
+        }));
+        Ok((caches, Some(shared)))
+    }
+
+    /// Whether every invalidation is heard and told (else the caches are
+    /// bypassed): what `/readyz` reports.
+    pub fn is_up(&self) -> bool {
+        self.0.link.is_up()
+    }
+
+    /// A connection for commands, shared by every caller; it reconnects by
+    /// itself, a command failing meanwhile.
+    pub fn connection(&self) -> ConnectionManager {
+        self.0.redis.clone()
+    }
+
+    /// The full name of this deployment's channel or key `name`.
+    pub fn name(&self, name: &str) -> String {
+        message::named(&self.0.prefix, name)
+    }
+}
