@@ -27,7 +27,9 @@ use tokio::net::TcpListener;
 
 use crate::{
     accounts::password::Passwords,
-    auth::{sessions::SessionCheck, throttle::Throttle, tokens::KeySet},
+    auth::{
+        external::ExternalTokens, sessions::SessionCheck, throttle::Throttle, tokens::KeySet,
+    },
     cache::Caches,
     config::Config,
     db,
@@ -54,6 +56,8 @@ pub struct AppState {
     pub keys: Arc<KeySet>,
     /// Whether the session behind an access token is still live.
     pub sessions: SessionCheck,
+    /// The external identity provider's tokens, when one is configured.
+    pub identity_provider: Option<Arc<ExternalTokens>>,
     /// Limits on login failures and registrations.
     pub throttle: Throttle,
     /// Domain events for subscriptions.
@@ -77,6 +81,12 @@ impl AppState {
             passwords: Passwords::default(),
             keys: Arc::new(KeySet::new(&config.tokens)),
             sessions: SessionCheck::default(),
+            identity_provider: config
+                .identity_provider
+                .clone()
+                .map(ExternalTokens::new)
+                .transpose()?
+                .map(Arc::new),
             throttle: Throttle::in_memory(config.throttle.clone()),
             events: Arc::new(LocalBus::default()),
             caches: Caches::new(&config.cache),
