@@ -9,9 +9,7 @@
 
 use chrono::{SubsecRound, Utc};
 use entity::{identities, users};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::input::{DisplayName, Email};
@@ -64,14 +62,19 @@ pub async fn sign_in(
         .email
         .as_deref()
         .and_then(|email| Email::parse(email, "email").ok())
-        .ok_or(SignInError::Refused("the access token carries no usable email"))?;
+        .ok_or(SignInError::Refused(
+            "the access token carries no usable email",
+        ))?;
     if !identity.email_verified {
-        return Err(SignInError::Refused("the access token's email is not verified"));
+        return Err(SignInError::Refused(
+            "the access token's email is not verified",
+        ));
     }
     match create(state, issuer, identity, &email).await {
         Ok(id) => Ok(id),
         // Another request created the account first, or the email is taken.
-        Err(AppError::Conflict { .. }) => match linked(&state.db, issuer, &identity.subject).await? {
+        Err(AppError::Conflict { .. }) => match linked(&state.db, issuer, &identity.subject).await?
+        {
             Some(user) => Ok(keep_role(state, user, identity.role).await?),
             None => Err(SignInError::Refused(
                 "the access token's email belongs to another account",
@@ -109,7 +112,14 @@ async fn create(
         .as_deref()
         .and_then(|name| DisplayName::parse(name, "name").ok())
         .map(DisplayName::into_inner)
-        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or("user").to_owned());
+        .unwrap_or_else(|| {
+            email
+                .as_str()
+                .split('@')
+                .next()
+                .unwrap_or("user")
+                .to_owned()
+        });
     let now = Utc::now().trunc_subsecs(6);
     let id = Uuid::now_v7();
     let txn = db::begin_write(&state.db).await?;

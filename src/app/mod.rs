@@ -27,9 +27,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     accounts::password::Passwords,
-    auth::{
-        external::ExternalTokens, sessions::SessionCheck, throttle::Throttle, tokens::KeySet,
-    },
+    auth::{external::ExternalTokens, sessions::SessionCheck, throttle::Throttle, tokens::KeySet},
     cache::Caches,
     config::Config,
     db,

@@ -91,7 +91,11 @@ pub enum ConnectionToken {
     /// One of Tollgate's tokens, of a session that may end.
     Own(tokens::AccessClaims),
     /// An identity provider's token: valid until it expires.
-    External { user: Uuid, role: Role, expires_at: i64 },
+    External {
+        user: Uuid,
+        role: Role,
+        expires_at: i64,
+    },
 }
 
 impl ConnectionToken {

@@ -151,7 +151,10 @@ mod tests {
         }
     }
 
-    fn parse(args: &IdentityProviderArgs, env: Environment) -> Result<Option<IdentityProviderConfig>, ConfigError> {
+    fn parse(
+        args: &IdentityProviderArgs,
+        env: Environment,
+    ) -> Result<Option<IdentityProviderConfig>, ConfigError> {
         IdentityProviderConfig::from_args(args, "tollgate", env)
     }
 
@@ -179,10 +182,16 @@ mod tests {
         let err = parse(&a, Environment::Development).unwrap_err();
         assert_eq!(err.variable, "JWKS_ISSUER");
         a.jwks_issuer = None;
-        assert_eq!(parse(&a, Environment::Development).unwrap_err().variable, "JWKS_ISSUER");
+        assert_eq!(
+            parse(&a, Environment::Development).unwrap_err().variable,
+            "JWKS_ISSUER"
+        );
         let mut a = args("https://idp.example/jwks");
         a.jwks_audience = Some(" ".into());
-        assert_eq!(parse(&a, Environment::Development).unwrap_err().variable, "JWKS_AUDIENCE");
+        assert_eq!(
+            parse(&a, Environment::Development).unwrap_err().variable,
+            "JWKS_AUDIENCE"
+        );
     }
 
     #[test]
@@ -190,10 +199,16 @@ mod tests {
         let map = parse_role_map(Some("shop-admin=ADMIN, shop-staff = STAFF")).unwrap();
         assert_eq!(
             map,
-            vec![("shop-admin".into(), Role::Admin), ("shop-staff".into(), Role::Staff)]
+            vec![
+                ("shop-admin".into(), Role::Admin),
+                ("shop-staff".into(), Role::Staff)
+            ]
         );
         for bad in ["admin=ROOT", "=ADMIN", "admin"] {
-            assert_eq!(parse_role_map(Some(bad)).unwrap_err().variable, "JWKS_ROLE_MAP");
+            assert_eq!(
+                parse_role_map(Some(bad)).unwrap_err().variable,
+                "JWKS_ROLE_MAP"
+            );
         }
     }
 }

@@ -18,6 +18,7 @@ mod guards;
 mod healthcheck;
 mod helpers;
 mod http_rules;
+mod identity_provider;
 mod large_bodies;
 mod outage;
 mod schema;

@@ -22,7 +22,10 @@ pub struct ExternalIdentity {
 impl ExternalIdentity {
     /// Reads the claims of a token whose signature, issuer, audience and
     /// lifetime were checked; `None` without a usable `sub` or `exp`.
-    pub fn from_claims(claims: &Map<String, Value>, config: &IdentityProviderConfig) -> Option<Self> {
+    pub fn from_claims(
+        claims: &Map<String, Value>,
+        config: &IdentityProviderConfig,
+    ) -> Option<Self> {
         let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
         let subject = text("sub").filter(|s| !s.is_empty() && s.len() <= 255)?;
         Some(Self {
@@ -54,7 +57,10 @@ fn map(value: &str, role_map: &[(String, Role)]) -> Option<Role> {
     if role_map.is_empty() {
         return Role::parse(&value.to_ascii_uppercase());
     }
-    role_map.iter().find(|(v, _)| v == value).map(|(_, role)| *role)
+    role_map
+        .iter()
+        .find(|(v, _)| v == value)
+        .map(|(_, role)| *role)
 }
 
 /// The claim `name`, or, when there is none of that name, the one its dots
@@ -82,7 +88,10 @@ mod tests {
             issuer: "https://idp.example/".into(),
             audience: "tollgate".into(),
             role_claim: claim.into(),
-            role_map: role_map.iter().map(|(v, r)| ((*v).to_owned(), *r)).collect(),
+            role_map: role_map
+                .iter()
+                .map(|(v, r)| ((*v).to_owned(), *r))
+                .collect(),
             refresh_interval: Duration::from_secs(60),
         }
     }
@@ -107,7 +116,10 @@ mod tests {
         let claims = json!({ "realm_access": { "roles": ["offline", "shop-staff", "ADMIN"] } });
         assert_eq!(role_of(claims, &c), Role::Staff);
         let c = config("https://shop.example/roles", &[("a", Role::Admin)]);
-        assert_eq!(role_of(json!({ "https://shop.example/roles": ["a"] }), &c), Role::Admin);
+        assert_eq!(
+            role_of(json!({ "https://shop.example/roles": ["a"] }), &c),
+            Role::Admin
+        );
     }
 
     #[test]

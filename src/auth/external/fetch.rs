@@ -55,7 +55,10 @@ impl Fetcher {
         let bare_host = host.trim_matches(['[', ']']);
         let tcp = TcpStream::connect((bare_host, port)).await?;
         let request = Request::get(self.url.path_and_query().map_or("/", |p| p.as_str()))
-            .header(header::HOST, self.url.authority().map_or(host, |a| a.as_str()))
+            .header(
+                header::HOST,
+                self.url.authority().map_or(host, |a| a.as_str()),
+            )
             .header(header::ACCEPT, "application/json")
             .header(header::USER_AGENT, "tollgate")
             .body(Empty::<Bytes>::new())?;
