@@ -14,6 +14,7 @@ mod client_results;
 mod commerce;
 mod config_reference;
 mod contract;
+mod graphiql;
 mod guards;
 mod healthcheck;
 mod helpers;
