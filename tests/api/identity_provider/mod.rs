@@ -169,6 +169,13 @@ async fn wrong_issuer_audience_lifetime_algorithm_or_key_are_refused() {
         let payload = valid.split('.').nth(1).unwrap().to_owned();
         format!("eyJhbGciOiJub25lIiwia2lkIjoia2V5LWEifQ.{payload}.")
     };
+    // The classic confusion: the provider's public key used as an HMAC secret.
+    let confused = {
+        let mut header = jsonwebtoken::Header::new(Algorithm::HS256);
+        header.kid = Some(key.kid.to_owned());
+        let secret = jsonwebtoken::EncodingKey::from_secret(keys::EC_A.x.as_bytes());
+        jsonwebtoken::encode(&header, &claims("m", "m@example.com", json!({})), &secret).unwrap()
+    };
     let cases = [
         (
             "another issuer",
@@ -187,6 +194,7 @@ async fn wrong_issuer_audience_lifetime_algorithm_or_key_are_refused() {
             rsa.sign_as(Algorithm::PS256, &claims("m", "m@example.com", json!({}))),
         ),
         ("alg none", unsigned),
+        ("HS256 keyed with the public key", confused),
         (
             "an unknown kid",
             SigningKey::ec("key-x", &EC_C).sign(&claims("m", "m@example.com", json!({}))),
