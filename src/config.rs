@@ -2,6 +2,7 @@
 //! at start-up so a bad value stops the process with one line naming it.
 
 mod args;
+pub mod identity;
 mod redis;
 pub mod reference;
 
@@ -90,6 +91,8 @@ pub struct Config {
     pub guardrails: bool,
     /// Metrics, traces and logs.
     pub telemetry: TelemetryConfig,
+    /// An external identity provider whose access tokens are accepted too.
+    pub identity_provider: Option<identity::IdentityProviderConfig>,
 }
 
 /// Metrics, traces and logs.
@@ -459,6 +462,11 @@ impl Config {
                 defaults::EXPOSE_SQL_COUNT,
             )?,
             telemetry: TelemetryConfig::from_args(&args.telemetry, production)?,
+            identity_provider: identity::IdentityProviderConfig::from_args(
+                &args.identity_provider,
+                or_default(args.jwt_issuer.as_deref(), defaults::JWT_ISSUER),
+                environment,
+            )?,
         })
     }
 

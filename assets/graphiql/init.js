@@ -17,8 +17,20 @@
     subscriptionUrl: wsUrl,
   });
 
+  // The Tollgate example and the Authorization header template, from the
+  // page's data blocks; GraphiQL shows them until the browser saved its own.
+  function block(id) {
+    var element = document.getElementById(id);
+    return element ? element.textContent.replace(/^\n/, '') : undefined;
+  }
+
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   root.render(
-    React.createElement(GraphiQL, { fetcher: fetcher })
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: block('default-query'),
+      defaultHeaders: block('default-headers'),
+      defaultEditorToolsVisibility: 'headers',
+    })
   );
 })();

@@ -3,6 +3,7 @@
 //! Entities carry no business logic and are never exposed through GraphQL
 //! directly; the server maps them to hand-written GraphQL types.
 
+pub mod identities;
 pub mod order_items;
 pub mod orders;
 pub mod payments;

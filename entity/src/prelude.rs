@@ -1,5 +1,6 @@
 //! Short names for every entity.
 
+pub use super::identities::Entity as Identities;
 pub use super::order_items::Entity as OrderItems;
 pub use super::orders::Entity as Orders;
 pub use super::payments::Entity as Payments;

@@ -12,6 +12,7 @@ mod m20261130_000004_create_orders;
 mod m20261130_000005_create_order_items;
 mod m20261130_000006_create_payments;
 mod m20261130_000007_create_reviews;
+mod m20261206_000008_create_identities;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_create_order_items::Migration),
             Box::new(m20261130_000006_create_payments::Migration),
             Box::new(m20261130_000007_create_reviews::Migration),
+            Box::new(m20261206_000008_create_identities::Migration),
         ]
     }
 }

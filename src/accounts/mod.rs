@@ -1,6 +1,7 @@
 //! Accounts: registration, sign-in with rotating refresh tokens, roles, and
 //! password hashing.
 
+pub mod external;
 pub mod input;
 pub mod loaders;
 mod mutation;

@@ -12,6 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
+    external,
     input::{DisplayName, Email, Password},
     password::Passwords,
     sessions::{self, Rotation},
@@ -98,7 +99,12 @@ pub async fn login(state: &AppState, email: &str, password: &str, ip: IpAddr) ->
         .filter(users::Column::Email.eq(email.as_str()))
         .one(&state.db)
         .await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    // An account of an identity provider has no password: it takes the
+    // unknown account's path, in the same time.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .filter(|hash| hash != external::NO_PASSWORD);
     let verified = state
         .passwords
         .verify_or_dummy(password.into_inner(), hash)
@@ -165,6 +171,11 @@ pub async fn change_password(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound("user"))?;
+    if user.password_hash == external::NO_PASSWORD {
+        return Err(AppError::Forbidden(
+            "this account signs in through its identity provider".into(),
+        ));
+    }
     let current = Password::parse(current, "input.currentPassword")?;
     let email = Email::parse(&user.email, "input.newPassword")?;
     let new = Password::parse_new(new, &email, "input.newPassword")?;

@@ -39,7 +39,7 @@ use super::{
     ws_refusals::{Refusals, Rewriter},
 };
 use crate::{
-    auth::{ConnectionToken, Viewer},
+    auth::{self, Viewer},
     db::StatementCounter,
     graphql::{Loaders, RequestMeta, finalize_errors, guard},
     limits::analysis::operation,
@@ -252,15 +252,12 @@ async fn init(
     let viewer = match token(&payload) {
         None => Viewer::Anonymous,
         Some(token) => {
-            let verified = match state.keys.verify(&token) {
-                Some(claims) => match state.caches.sessions.viewer(&state.db, &claims).await {
-                    viewer @ Viewer::User { .. } => Ok((viewer, claims)),
-                    Viewer::Unverifiable => Err((TRY_AGAIN_LATER, "try again later")),
-                    _ => Err((FORBIDDEN, "Forbidden")),
-                },
-                None => Err((FORBIDDEN, "Forbidden")),
+            let verified = match auth::verify_bearer(state, &token).await {
+                (viewer @ Viewer::User { .. }, Some(kept)) => Ok((viewer, kept)),
+                (Viewer::Unverifiable, _) => Err((TRY_AGAIN_LATER, "try again later")),
+                _ => Err((FORBIDDEN, "Forbidden")),
             };
-            let (viewer, claims) = match verified {
+            let (viewer, kept) = match verified {
                 Ok(verified) => verified,
                 Err(refusal) => {
                     if let Ok(mut h) = handshake.lock() {
@@ -269,11 +266,11 @@ async fn init(
                     return Err(refusal.1.into());
                 }
             };
-            let remaining = (claims.exp - Utc::now().timestamp()).max(0) as u64;
+            let remaining = (kept.expires_at() - Utc::now().timestamp()).max(0) as u64;
             if let Ok(mut h) = handshake.lock() {
                 h.expires_at = Some(Instant::now() + Duration::from_secs(remaining));
             }
-            data.insert(ConnectionToken(claims));
+            data.insert(kept);
             viewer
         }
     };

@@ -27,7 +27,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     accounts::password::Passwords,
-    auth::{throttle::Throttle, tokens::KeySet},
+    auth::{external::ExternalTokens, throttle::Throttle, tokens::KeySet},
     cache::Caches,
     config::Config,
     db,
@@ -53,6 +53,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Keys that sign and verify access tokens.
     pub keys: Arc<KeySet>,
+    /// The external identity provider's tokens, when one is configured.
+    pub identity_provider: Option<Arc<ExternalTokens>>,
     /// Limits on login failures and registrations.
     pub throttle: Throttle,
     /// Domain events for subscriptions.
@@ -80,6 +82,12 @@ impl AppState {
             db,
             passwords: Passwords::default(),
             keys: Arc::new(KeySet::new(&config.tokens)),
+            identity_provider: config
+                .identity_provider
+                .clone()
+                .map(ExternalTokens::new)
+                .transpose()?
+                .map(Arc::new),
             throttle: Throttle::in_memory(config.throttle.clone()),
             events: Arc::new(LocalBus::default()),
             caches,

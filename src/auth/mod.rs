@@ -1,7 +1,9 @@
-//! Who is asking: the viewer of a request, the access tokens that prove it,
-//! the session check that makes revocation reach those tokens, the throttle
-//! on login and registration, and the guards that decide what a viewer sees.
+//! Who is asking: the viewer of a request, the access tokens that prove it
+//! (Tollgate's own, and an external identity provider's), the session check
+//! that makes revocation reach those tokens, the throttle on login and
+//! registration, and the guards that decide what a viewer sees.
 
+pub mod external;
 mod guards;
 pub mod sessions;
 pub mod throttle;
@@ -85,24 +87,53 @@ impl Viewer {
 /// The access token a WebSocket connection was opened with; subscriptions
 /// re-check it on every event.
 #[derive(Clone, Debug)]
-pub struct ConnectionToken(pub tokens::AccessClaims);
+pub enum ConnectionToken {
+    /// One of Tollgate's tokens, of a session that may end.
+    Own(tokens::AccessClaims),
+    /// An identity provider's token: valid until it expires.
+    External {
+        user: Uuid,
+        role: Role,
+        expires_at: i64,
+    },
+}
+
+impl ConnectionToken {
+    /// When the token expires (seconds since the epoch).
+    pub fn expires_at(&self) -> i64 {
+        match self {
+            Self::Own(claims) => claims.exp,
+            Self::External { expires_at, .. } => *expires_at,
+        }
+    }
+}
 
 /// The viewer of a subscription at the time of an event: anonymous
 /// connections stay anonymous; a signed-in one must still hold an unexpired
-/// token of a live session.
+/// token (of a live session, for Tollgate's own tokens).
 pub async fn recheck(
     sessions: &sessions::SessionCheck,
     db: &sea_orm::DatabaseConnection,
     token: Option<&ConnectionToken>,
 ) -> Result<Viewer, crate::error::AppError> {
-    let Some(ConnectionToken(claims)) = token else {
+    let Some(token) = token else {
         return Ok(Viewer::Anonymous);
     };
-    if claims.exp <= chrono::Utc::now().timestamp() {
+    if token.expires_at() <= chrono::Utc::now().timestamp() {
         return Err(crate::error::AppError::Unauthenticated(
             "the access token expired".into(),
         ));
     }
+    let claims = match token {
+        ConnectionToken::Own(claims) => claims,
+        ConnectionToken::External { user, role, .. } => {
+            return Ok(Viewer::User {
+                id: *user,
+                role: *role,
+                session: Uuid::nil(),
+            });
+        }
+    };
     match sessions.viewer(db, claims).await {
         viewer @ Viewer::User { .. } => Ok(viewer),
         Viewer::Rejected(reason) => Err(crate::error::AppError::Unauthenticated(reason.into())),
@@ -112,22 +143,39 @@ pub async fn recheck(
 }
 
 /// The viewer an `Authorization` header stands for. No header is anonymous;
-/// anything but a valid bearer token of a live session grants nothing.
-pub async fn authenticate(
-    keys: &tokens::KeySet,
-    sessions: &sessions::SessionCheck,
-    db: &sea_orm::DatabaseConnection,
-    authorization: Option<&str>,
-) -> Viewer {
+/// anything but a valid bearer token (of a live session, for Tollgate's own)
+/// grants nothing.
+pub async fn authenticate(state: &crate::app::AppState, authorization: Option<&str>) -> Viewer {
     let Some(header) = authorization.map(str::trim).filter(|h| !h.is_empty()) else {
         return Viewer::Anonymous;
     };
-    let token = match header.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-        _ => return Viewer::Rejected("the Authorization header must be `Bearer <token>`"),
-    };
-    match keys.verify(token) {
-        Some(claims) => sessions.viewer(db, &claims).await,
-        None => Viewer::Rejected("the access token is invalid or expired"),
+    match header.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+            verify_bearer(state, token.trim()).await.0
+        }
+        _ => Viewer::Rejected("the Authorization header must be `Bearer <token>`"),
+    }
+}
+
+/// The viewer a bearer token stands for, and what a WebSocket keeps of it to
+/// re-check it. Tollgate's own tokens are HS256; with an identity provider
+/// configured, tokens signed with a public-key algorithm are the provider's.
+pub async fn verify_bearer(
+    state: &crate::app::AppState,
+    token: &str,
+) -> (Viewer, Option<ConnectionToken>) {
+    const INVALID: &str = "the access token is invalid or expired";
+    if let Some(provider) = &state.identity_provider
+        && let Ok(header) = jsonwebtoken::decode_header(token)
+        && external::is_external(&header)
+    {
+        return provider.viewer(state, token, header).await;
+    }
+    match state.keys.verify(token) {
+        Some(claims) => {
+            let viewer = state.caches.sessions.viewer(&state.db, &claims).await;
+            (viewer, Some(ConnectionToken::Own(claims)))
+        }
+        None => (Viewer::Rejected(INVALID), None),
     }
 }

@@ -249,6 +249,8 @@ pub struct ConfigArgs {
     pub document_cache_capacity: Option<String>,
     #[command(flatten, next_help_heading = "Telemetry")]
     pub telemetry: TelemetryArgs,
+    #[command(flatten, next_help_heading = "External identity provider")]
+    pub identity_provider: super::identity::IdentityProviderArgs,
     /// Add `x-sql-statements` (the statements the request ran) to GraphQL
     /// responses.
     #[arg(long, env = "EXPOSE_SQL_COUNT", global = true)]

@@ -57,13 +57,7 @@ pub async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = auth::authenticate(
-        &state.keys,
-        &state.caches.sessions,
-        &state.db,
-        authorization,
-    )
-    .await;
+    let viewer = auth::authenticate(state, authorization).await;
     let anonymous = viewer == Viewer::Anonymous;
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
