@@ -1,0 +1,72 @@
+// An urql client: queries and mutations over HTTP, subscriptions over
+// graphql-ws (graphql-transport-ws). With `persisted`, every operation is
+// sent as its hash alone (`@urql/exchange-persisted`), as a server running
+// TRUSTED_DOCUMENTS=only requires.
+import { Client, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
+import { persistedExchange } from '@urql/exchange-persisted';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { persistedHash } from './persisted';
+
+export interface ClientOptions {
+  /** http(s)://…/graphql */
+  url: string;
+  /** ws(s)://…/graphql */
+  wsUrl: string;
+  /** The current access token, read for every request and each WebSocket. */
+  token?: () => string | undefined;
+  /** Send hashes only: the server accepts nothing but its trusted documents. */
+  persisted: boolean;
+  fetch?: typeof fetch;
+}
+
+export interface UrqlClient {
+  client: Client;
+  close(): Promise<void>;
+}
+
+export function createUrqlClient(options: ClientOptions): UrqlClient {
+  const bearer = () => {
+    const token = options.token?.();
+    return token ? `Bearer ${token}` : undefined;
+  };
+  const ws = createWsClient({
+    url: options.wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: () => {
+      const authorization = bearer();
+      return authorization ? { Authorization: authorization } : {};
+    },
+  });
+  const exchanges: Exchange[] = [
+    fetchExchange,
+    subscriptionExchange({
+      forwardSubscription: (request) => ({
+        subscribe: (sink) => ({
+          // A hashed operation has no text; graphql-ws wants a string.
+          unsubscribe: ws.subscribe({ ...request, query: request.query ?? '' }, sink),
+        }),
+      }),
+    }),
+  ];
+  if (options.persisted) {
+    exchanges.unshift(
+      persistedExchange({
+        enforcePersistedQueries: true,
+        enableForMutation: true,
+        enableForSubscriptions: true,
+        generateHash: async (_query, document) => persistedHash(document),
+      }),
+    );
+  }
+  const client = new Client({
+    url: options.url,
+    exchanges,
+    fetch: options.fetch,
+    fetchOptions: () => {
+      const authorization = bearer();
+      return authorization ? { headers: { authorization } } : {};
+    },
+  });
+  return { client, close: () => ws.dispose() as Promise<void> };
+}

@@ -1,0 +1,93 @@
+// What the flows share: the trusted modes to run, unique names, and a fetch
+// that records what was sent, so the only-trusted runs can show that no
+// document text left the client.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { TrustedMode } from './server';
+
+/** `TRUSTED_DOCUMENTS_MODES=off,only` (the default) picks the runs. */
+export function trustedModes(): TrustedMode[] {
+  const modes = (process.env.TRUSTED_DOCUMENTS_MODES ?? 'off,only').split(',').map((m) => m.trim());
+  for (const mode of modes) assert.ok(mode === 'off' || mode === 'only', `unknown trusted mode ${mode}`);
+  return modes as TrustedMode[];
+}
+
+export function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export const password = 'correct-horse-battery';
+
+export interface Recorder {
+  fetch: typeof fetch;
+  /** The JSON bodies (or GET parameters) of every request sent. */
+  sent: Record<string, unknown>[];
+}
+
+export function recordingFetch(): Recorder {
+  const sent: Record<string, unknown>[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    if (typeof init?.body === 'string') {
+      sent.push(JSON.parse(init.body) as Record<string, unknown>);
+    } else {
+      sent.push(Object.fromEntries(url.searchParams));
+    }
+    return fetch(input, init);
+  };
+  return { fetch: recording, sent };
+}
+
+/** In only-trusted mode every request named its document by hash alone. */
+export function assertHashesOnly(mode: TrustedMode, recorder: Recorder): void {
+  assert.ok(recorder.sent.length > 0);
+  for (const body of recorder.sent) {
+    if (mode === 'only') {
+      assert.ok(!body.query, `sent a document's text: ${JSON.stringify(body)}`);
+      assert.match(JSON.stringify(body.extensions), /"sha256Hash":"[0-9a-f]{64}"/);
+    } else {
+      assert.equal(typeof body.query, 'string');
+    }
+  }
+}
+
+/** A refused untrusted document: HTTP 400, PERSISTED_QUERY_NOT_FOUND. */
+export async function assertUntrustedRefused(url: string): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ products(first: 1) { edges { node { id } } } }' }),
+  });
+  assert.equal(response.status, 400);
+  const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+  assert.equal(body.errors[0]?.extensions.code, 'PERSISTED_QUERY_NOT_FOUND');
+}
+
+/** Resolves with the events of a subscription until `until` accepts one. */
+export function collect<T>(until: (event: T) => boolean, timeoutMs = 10_000) {
+  const events: T[] = [];
+  let settle!: () => void;
+  let fail!: (err: unknown) => void;
+  const done = new Promise<T[]>((resolve, reject) => {
+    settle = () => resolve(events);
+    fail = reject;
+  });
+  const timer = setTimeout(() => fail(new Error(`no final event within ${timeoutMs} ms: ${JSON.stringify(events)}`)), timeoutMs);
+  return {
+    done,
+    push(event: T) {
+      events.push(event);
+      if (until(event)) {
+        clearTimeout(timer);
+        settle();
+      }
+    },
+    error(err: unknown) {
+      clearTimeout(timer);
+      fail(err);
+    },
+  };
+}
+
+/** Time for the server to register a subscription before events are made. */
+export const settle = () => new Promise((r) => setTimeout(r, 300));
