@@ -31,7 +31,12 @@ export function recordingFetch(): Recorder {
     if (typeof init?.body === 'string') {
       sent.push(JSON.parse(init.body) as Record<string, unknown>);
     } else {
-      sent.push(Object.fromEntries(url.searchParams));
+      // A GET (urql sends hashed queries so): extensions and variables are JSON.
+      const params = Object.fromEntries(url.searchParams);
+      for (const key of ['extensions', 'variables']) {
+        if (params[key]) params[key] = JSON.parse(params[key]);
+      }
+      sent.push(params);
     }
     return fetch(input, init);
   };
