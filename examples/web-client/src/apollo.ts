@@ -7,10 +7,9 @@ import { SetContextLink } from '@apollo/client/link/context';
 import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition } from '@apollo/client/utilities';
-import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import type { Client as WsClient } from 'graphql-ws';
 import { persistedHash } from './persisted';
-import type { ClientOptions } from './urql';
+import { bearer, createWsClient, type ClientOptions } from './transport';
 
 export interface Apollo {
   client: ApolloClient;
@@ -18,20 +17,9 @@ export interface Apollo {
 }
 
 export function createApolloClient(options: ClientOptions): Apollo {
-  const bearer = () => {
-    const token = options.token?.();
-    return token ? `Bearer ${token}` : undefined;
-  };
-  const ws = createWsClient({
-    url: options.wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: () => {
-      const authorization = bearer();
-      return authorization ? { Authorization: authorization } : {};
-    },
-  });
+  const ws = createWsClient(options);
   const auth = new SetContextLink((prev) => {
-    const authorization = bearer();
+    const authorization = bearer(options);
     return authorization ? { headers: { ...prev.headers, authorization } } : {};
   });
   const transport = ApolloLink.split(

@@ -4,21 +4,8 @@
 // TRUSTED_DOCUMENTS=only requires.
 import { Client, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
 import { persistedExchange } from '@urql/exchange-persisted';
-import { createClient as createWsClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { persistedHash } from './persisted';
-
-export interface ClientOptions {
-  /** http(s)://…/graphql */
-  url: string;
-  /** ws(s)://…/graphql */
-  wsUrl: string;
-  /** The current access token, read for every request and each WebSocket. */
-  token?: () => string | undefined;
-  /** Send hashes only: the server accepts nothing but its trusted documents. */
-  persisted: boolean;
-  fetch?: typeof fetch;
-}
+import { bearer, createWsClient, type ClientOptions } from './transport';
 
 export interface UrqlClient {
   client: Client;
@@ -26,18 +13,7 @@ export interface UrqlClient {
 }
 
 export function createUrqlClient(options: ClientOptions): UrqlClient {
-  const bearer = () => {
-    const token = options.token?.();
-    return token ? `Bearer ${token}` : undefined;
-  };
-  const ws = createWsClient({
-    url: options.wsUrl,
-    webSocketImpl: WebSocket,
-    connectionParams: () => {
-      const authorization = bearer();
-      return authorization ? { Authorization: authorization } : {};
-    },
-  });
+  const ws = createWsClient(options);
   const exchanges: Exchange[] = [
     fetchExchange,
     subscriptionExchange({
@@ -64,7 +40,7 @@ export function createUrqlClient(options: ClientOptions): UrqlClient {
     exchanges,
     fetch: options.fetch,
     fetchOptions: () => {
-      const authorization = bearer();
+      const authorization = bearer(options);
       return authorization ? { headers: { authorization } } : {};
     },
   });

@@ -2,9 +2,9 @@
 // (reviews included), order and pay, and see the order shipped through a
 // subscription over graphql-ws.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ApolloClient } from '@apollo/client';
-import { createApolloClient, type Apollo } from '../src/apollo';
+import { createApolloClient } from '../src/apollo';
 import {
   AddReview,
   CatalogPage,
@@ -16,46 +16,22 @@ import {
   Register,
   ShipOrder,
 } from '../src/operations';
-import { admin, startServer, type Server } from './server';
-import {
-  assertHashesOnly,
-  assertUntrustedRefused,
-  collect,
-  password,
-  recordingFetch,
-  settle,
-  trustedModes,
-  unique,
-} from './support';
+import { admin } from './server';
+import { collect, password, serverPerSuite, settle, testDocumentsNamed, trustedModes, unique } from './support';
 
 for (const mode of trustedModes()) {
   describe(`Apollo Client, TRUSTED_DOCUMENTS=${mode}`, () => {
-    let server: Server;
-    const recorder = recordingFetch();
-    const clients: Apollo[] = [];
+    const suite = serverPerSuite(mode);
+    const connect = (session: { token?: string } = {}): ApolloClient =>
+      suite.track(createApolloClient(suite.options(session))).client;
     const signIn = async (email: string, secret: string): Promise<ApolloClient> => {
       const session: { token?: string } = {};
-      const apollo = createApolloClient({
-        url: server.url,
-        wsUrl: server.wsUrl,
-        token: () => session.token,
-        persisted: mode === 'only',
-        fetch: recorder.fetch,
-      });
-      clients.push(apollo);
-      const { data } = await apollo.client.mutate({ mutation: Login, variables: { input: { email, password: secret } } });
+      const client = connect(session);
+      const { data } = await client.mutate({ mutation: Login, variables: { input: { email, password: secret } } });
       assert.ok(data);
       session.token = data.login.accessToken;
-      return apollo.client;
+      return client;
     };
-
-    before(async () => {
-      server = await startServer(mode);
-    });
-    after(async () => {
-      await Promise.all(clients.map((c) => c.close()));
-      await server?.stop();
-    });
 
     test('a signed-in shopper orders from the catalog page and sees the order shipped', async () => {
       const staff = await signIn(admin.email, admin.password);
@@ -68,9 +44,7 @@ for (const mode of trustedModes()) {
       assert.ok(product);
 
       const email = `${unique('joan')}@example.test`;
-      const guest = createApolloClient({ url: server.url, wsUrl: server.wsUrl, persisted: mode === 'only', fetch: recorder.fetch });
-      clients.push(guest);
-      const registered = await guest.client.mutate({
+      const registered = await connect().mutate({
         mutation: Register,
         variables: { input: { email, password, displayName: 'Joan' } },
       });
@@ -131,9 +105,6 @@ for (const mode of trustedModes()) {
       watching.unsubscribe();
     });
 
-    test(`requests named their documents ${mode === 'only' ? 'by hash alone' : 'by text'}`, async () => {
-      assertHashesOnly(mode, recorder);
-      if (mode === 'only') await assertUntrustedRefused(server.url);
-    });
+    testDocumentsNamed(mode, suite);
   });
 }

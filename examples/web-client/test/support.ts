@@ -3,7 +3,9 @@
 // document text left the client.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { TrustedMode } from './server';
+import { after, before, test } from 'node:test';
+import type { ClientOptions } from '../src/transport';
+import { startServer, type Server, type TrustedMode } from './server';
 
 /** `TRUSTED_DOCUMENTS_MODES=off,only` (the default) picks the runs. */
 export function trustedModes(): TrustedMode[] {
@@ -18,13 +20,13 @@ export function unique(prefix: string): string {
 
 export const password = 'correct-horse-battery';
 
-export interface Recorder {
+interface Recorder {
   fetch: typeof fetch;
   /** The JSON bodies (or GET parameters) of every request sent. */
   sent: Record<string, unknown>[];
 }
 
-export function recordingFetch(): Recorder {
+function recordingFetch(): Recorder {
   const sent: Record<string, unknown>[] = [];
   const recording: typeof fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -43,8 +45,60 @@ export function recordingFetch(): Recorder {
   return { fetch: recording, sent };
 }
 
+export interface Suite {
+  readonly server: Server;
+  readonly recorder: Recorder;
+  /** Options for a client signed in with whatever token `session` holds. */
+  options(session?: { token?: string }): ClientOptions;
+  /** Closes the client's sockets when the suite ends. */
+  track<C extends { close(): Promise<void> }>(client: C): C;
+}
+
+/** A server for the `describe` block this is called in, stopped after it. */
+export function serverPerSuite(mode: TrustedMode): Suite {
+  let server: Server | undefined;
+  const recorder = recordingFetch();
+  const clients: { close(): Promise<void> }[] = [];
+  before(async () => {
+    server = await startServer(mode);
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await server?.stop();
+  });
+  const started = () => {
+    assert.ok(server, 'the server has not started');
+    return server;
+  };
+  return {
+    get server() {
+      return started();
+    },
+    recorder,
+    options: (session = {}) => ({
+      url: started().url,
+      wsUrl: started().wsUrl,
+      token: () => session.token,
+      persisted: mode === 'only',
+      fetch: recorder.fetch,
+    }),
+    track(client) {
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+/** The suite's last test: how its requests named their documents. */
+export function testDocumentsNamed(mode: TrustedMode, suite: Suite): void {
+  test(`requests named their documents ${mode === 'only' ? 'by hash alone' : 'by text'}`, async () => {
+    assertHashesOnly(mode, suite.recorder);
+    if (mode === 'only') await assertUntrustedRefused(suite.server.url);
+  });
+}
+
 /** In only-trusted mode every request named its document by hash alone. */
-export function assertHashesOnly(mode: TrustedMode, recorder: Recorder): void {
+function assertHashesOnly(mode: TrustedMode, recorder: Recorder): void {
   assert.ok(recorder.sent.length > 0);
   for (const body of recorder.sent) {
     if (mode === 'only') {
@@ -57,7 +111,7 @@ export function assertHashesOnly(mode: TrustedMode, recorder: Recorder): void {
 }
 
 /** A refused untrusted document: HTTP 400, PERSISTED_QUERY_NOT_FOUND. */
-export async function assertUntrustedRefused(url: string): Promise<void> {
+async function assertUntrustedRefused(url: string): Promise<void> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

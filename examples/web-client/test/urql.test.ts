@@ -2,7 +2,7 @@
 // read the catalog page with reviews, order, pay, and watch the order's
 // status over a subscription until an administrator ships it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { AnyVariables, Client, OperationResult } from '@urql/core';
 import {
   AddReview,
@@ -17,18 +17,9 @@ import {
   ShipOrder,
   Viewer,
 } from '../src/operations';
-import { createUrqlClient, type UrqlClient } from '../src/urql';
-import { admin, startServer, type Server } from './server';
-import {
-  assertHashesOnly,
-  assertUntrustedRefused,
-  collect,
-  password,
-  recordingFetch,
-  settle,
-  trustedModes,
-  unique,
-} from './support';
+import { createUrqlClient } from '../src/urql';
+import { admin } from './server';
+import { collect, password, serverPerSuite, settle, testDocumentsNamed, trustedModes, unique } from './support';
 
 function data<T>(result: OperationResult<T, AnyVariables>): T {
   assert.equal(result.error, undefined, result.error?.message);
@@ -38,21 +29,10 @@ function data<T>(result: OperationResult<T, AnyVariables>): T {
 
 for (const mode of trustedModes()) {
   describe(`urql + graphql-ws, TRUSTED_DOCUMENTS=${mode}`, () => {
-    let server: Server;
-    const recorder = recordingFetch();
-    const clients: UrqlClient[] = [];
+    const suite = serverPerSuite(mode);
     /** A client signed in with whatever token `session` holds. */
-    const connect = (session: { token?: string } = {}): Client => {
-      const urql = createUrqlClient({
-        url: server.url,
-        wsUrl: server.wsUrl,
-        token: () => session.token,
-        persisted: mode === 'only',
-        fetch: recorder.fetch,
-      });
-      clients.push(urql);
-      return urql.client;
-    };
+    const connect = (session: { token?: string } = {}): Client =>
+      suite.track(createUrqlClient(suite.options(session))).client;
     const signIn = async (email: string, secret: string): Promise<Client> => {
       const session: { token?: string } = {};
       const client = connect(session);
@@ -60,14 +40,6 @@ for (const mode of trustedModes()) {
       session.token = login.accessToken;
       return client;
     };
-
-    before(async () => {
-      server = await startServer(mode);
-    });
-    after(async () => {
-      await Promise.all(clients.map((c) => c.close()));
-      await server?.stop();
-    });
 
     test('register, log in and refresh the tokens', async () => {
       const email = `${unique('ada')}@example.test`;
@@ -189,9 +161,6 @@ for (const mode of trustedModes()) {
       watching.unsubscribe();
     });
 
-    test(`requests named their documents ${mode === 'only' ? 'by hash alone' : 'by text'}`, async () => {
-      assertHashesOnly(mode, recorder);
-      if (mode === 'only') await assertUntrustedRefused(server.url);
-    });
+    testDocumentsNamed(mode, suite);
   });
 }
