@@ -1,7 +1,8 @@
 // An urql client: queries and mutations over HTTP, subscriptions over
 // graphql-ws (graphql-transport-ws). With `persisted`, every operation is
 // sent as its hash alone (`@urql/exchange-persisted`), as a server running
-// TRUSTED_DOCUMENTS=only requires.
+// TRUSTED_DOCUMENTS=only requires. No cacheExchange: every call asks the
+// server, whose answers the tests check.
 import { Client, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
 import { persistedExchange } from '@urql/exchange-persisted';
 import { persistedHash } from './persisted';

@@ -149,4 +149,4 @@ export function collect<T>(until: (event: T) => boolean, timeoutMs = 10_000) {
 }
 
 /** Time for the server to register a subscription before events are made. */
-export const settle = () => new Promise((r) => setTimeout(r, 300));
+export const settle = () => new Promise((r) => setTimeout(r, 500));
