@@ -17,7 +17,7 @@ import {
   ShipOrder,
 } from '../src/operations';
 import { admin } from './server';
-import { collect, password, serverPerSuite, settle, testDocumentsNamed, trustedModes, unique } from './support';
+import { collect, password, serverPerSuite, subscribed, testDocumentsNamed, trustedModes, unique } from './support';
 
 for (const mode of trustedModes()) {
   describe(`Apollo Client, TRUSTED_DOCUMENTS=${mode}`, () => {
@@ -89,7 +89,7 @@ for (const mode of trustedModes()) {
         },
         error: (err) => statuses.error(err),
       });
-      await settle();
+      await subscribed(suite.server);
 
       const paid = await shopper.mutate({
         mutation: PayOrder,

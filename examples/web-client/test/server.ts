@@ -25,6 +25,8 @@ export interface Server {
   url: string;
   /** ws://127.0.0.1:PORT/graphql */
   wsUrl: string;
+  /** http://127.0.0.1:PORT/metrics */
+  metricsUrl: string;
   trusted: TrustedMode;
   stop(): Promise<void>;
 }
@@ -37,7 +39,7 @@ export async function startServer(trusted: TrustedMode): Promise<Server> {
     TOLLGATE_ENV: 'development',
     JWT_SECRET: 'web-client-example-secret-of-32-bytes!',
     BIND_ADDR: '127.0.0.1:0',
-    METRICS_ADDR: 'off',
+    METRICS_ADDR: '127.0.0.1:0',
     RUST_LOG: process.env.RUST_LOG ?? 'warn',
     TRUSTED_DOCUMENTS: trusted,
     ...(trusted === 'only' ? { TRUSTED_DOCUMENTS_MANIFEST: manifest } : {}),
@@ -52,25 +54,29 @@ export async function startServer(trusted: TrustedMode): Promise<Server> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const url = await listeningUrl(child);
+    const { url, metricsUrl } = await listeningUrls(child);
     await ready(new URL('/readyz', url));
-    return { url, wsUrl: url.replace(/^http/, 'ws'), trusted, stop };
+    return { url, wsUrl: url.replace(/^http/, 'ws'), metricsUrl, trusted, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
-/** The URL of the line `GraphiQL: http://ADDR/graphql` that serve prints. */
-function listeningUrl(child: ChildProcess): Promise<string> {
+/** The URLs of the lines `Metrics: http://ADDR/metrics` and
+ * `GraphiQL: http://ADDR/graphql` that serve prints, in that order. */
+function listeningUrls(child: ChildProcess): Promise<{ url: string; metricsUrl: string }> {
   return new Promise((done, fail) => {
     const timer = setTimeout(() => fail(new Error('tollgate did not start within 30 s')), 30_000);
     const lines = createInterface({ input: child.stdout! });
+    let metricsUrl: string | undefined;
     lines.on('line', (line) => {
+      metricsUrl ??= /^Metrics: (http:\/\/\S+)$/.exec(line)?.[1];
       const found = /^GraphiQL: (http:\/\/\S+)$/.exec(line);
       if (found?.[1]) {
         clearTimeout(timer);
-        done(found[1]);
+        if (metricsUrl) done({ url: found[1], metricsUrl });
+        else fail(new Error('tollgate printed no metrics URL'));
       }
     });
     child.once('exit', (code) => fail(new Error(`tollgate exited with ${code} before listening`)));

@@ -148,5 +148,16 @@ export function collect<T>(until: (event: T) => boolean, timeoutMs = 10_000) {
   };
 }
 
-/** Time for the server to register a subscription before events are made. */
-export const settle = () => new Promise((r) => setTimeout(r, 500));
+/** Waits until the server runs `count` subscriptions (its
+ * `tollgate_subscriptions_active` gauge): graphql-ws does not acknowledge a
+ * subscription, and events made before it runs are not delivered. */
+export async function subscribed(server: Server, count = 1, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(server.metricsUrl)).text();
+    const active = Number(/^tollgate_subscriptions_active (\S+)$/m.exec(text)?.[1] ?? 0);
+    if (active >= count) return;
+    if (Date.now() > deadline) throw new Error(`${count} subscription(s) not running within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -19,7 +19,7 @@ import {
 } from '../src/operations';
 import { createUrqlClient } from '../src/urql';
 import { admin } from './server';
-import { collect, password, serverPerSuite, settle, testDocumentsNamed, trustedModes, unique } from './support';
+import { collect, password, serverPerSuite, subscribed, testDocumentsNamed, trustedModes, unique } from './support';
 
 function data<T>(result: OperationResult<T, AnyVariables>): T {
   assert.equal(result.error, undefined, result.error?.message);
@@ -145,7 +145,7 @@ for (const mode of trustedModes()) {
         assert.equal(result.data?.orderStatusChanged.id, order.id);
         statuses.push(result.data?.orderStatusChanged.status ?? 'none');
       });
-      await settle();
+      await subscribed(suite.server);
 
       const { payOrder } = data(
         await customer.mutation(PayOrder, { input: { orderId: order.id, idempotencyKey: unique('pay') } }),
