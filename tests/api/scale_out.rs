@@ -24,6 +24,9 @@ use crate::{
     telemetry::sample,
 };
 
+mod persisted_queries;
+mod subscriptions;
+
 const MACHINE_REDIS: &str = "redis://127.0.0.1:6379";
 const PRODUCT: &str = "query($id: ID!) { product(id: $id) { priceCents } }";
 const CATALOG: &str = "{ products(first: 5) { edges { node { id priceCents } } } }";
