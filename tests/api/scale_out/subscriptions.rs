@@ -184,19 +184,31 @@ async fn an_order_shipped_on_one_instance_reaches_its_owner_on_the_other_and_nob
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stock_change_on_one_instance_reaches_a_subscriber_on_the_other() {
+async fn a_stock_change_on_one_instance_reaches_a_subscriber_on_the_other_and_its_own_once() {
     let (a, b) = pair().await;
-    let addr = b.serve().await;
+    let (a_addr, b_addr) = (a.serve().await, b.serve().await);
     let staff = a.user_with_role("staff@example.com", Role::Staff).await;
     let mug = a.create_product(&staff, "MUG-1", 1250, 10).await;
-    let mut socket = subscribed(addr, None, STOCK, json!({ "id": mug })).await;
+    let mut on_b = subscribed(b_addr, None, STOCK, json!({ "id": mug })).await;
+    let mut on_a = subscribed(a_addr, None, STOCK, json!({ "id": mug })).await;
     let field = "stockChanged";
 
-    once_started(&mut socket, field, || adjust(&a, &staff, &mug, 1)).await;
+    once_started(&mut on_b, field, || adjust(&a, &staff, &mug, 1)).await;
+    once_started(&mut on_a, field, || adjust(&a, &staff, &mug, 1)).await;
+    let quiet = Duration::from_millis(300);
+    events(&mut on_a, field, quiet).await;
+    events(&mut on_b, field, quiet).await;
+
     adjust(&a, &staff, &mug, -3).await;
-    let stock = a.stock(&mug).await;
-    let wanted = json!({ "id": mug, "stock": stock });
-    until_heard(&mut socket, field, &wanted, FAN_OUT).await;
+    let wanted = json!({ "id": mug, "stock": a.stock(&mug).await });
+    assert_eq!(
+        until_heard(&mut on_b, field, &wanted, FAN_OUT).await,
+        std::slice::from_ref(&wanted)
+    );
+    // A's subscriber hears it from A, and not again when A's own message
+    // comes back from Redis.
+    assert_eq!(events(&mut on_a, field, quiet).await, [wanted]);
+    assert_eq!(events(&mut on_b, field, quiet).await, Vec::<Value>::new());
 }
 
 async fn adjust(app: &TestApp, staff: &Session, product: &str, delta: i64) {
