@@ -420,6 +420,7 @@ impl Config {
             redis: RedisConfig::from_args(
                 non_empty(args.redis_url.as_deref()),
                 or_default(args.redis_prefix.as_deref(), defaults::REDIS_PREFIX),
+                parse_positive("APQ_TTL_SECS", &args.apq_ttl_secs, defaults::APQ_TTL_SECS)?,
             )?,
             cors_origins: parse_origins(args.cors_origins.as_deref())?,
             graphiql: parse_bool("GRAPHIQL", args.graphiql.as_deref(), on_in_development)?,

@@ -89,7 +89,10 @@ impl AppState {
                 .transpose()?
                 .map(Arc::new),
             throttle: Throttle::in_memory(config.throttle.clone()),
-            events: Arc::new(LocalBus::default()),
+            events: shared.as_ref().map_or_else(
+                || Arc::new(LocalBus::default()) as Arc<dyn EventBus>,
+                Shared::events,
+            ),
             caches,
             shared,
             trusted: Arc::clone(&config.trusted),

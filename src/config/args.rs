@@ -36,6 +36,7 @@ pub mod defaults {
     pub const TRUSTED_DOCUMENTS: &str = "off";
     pub const HSTS: &str = "false";
     pub const REDIS_PREFIX: &str = "tollgate";
+    pub const APQ_TTL_SECS: &str = "3600";
     pub const BODY_LIMIT_BYTES: &str = "1048576";
     pub const BATCH_LIMIT: &str = "10";
     pub const REQUEST_TIMEOUT_SECS: &str = "10";
@@ -177,9 +178,9 @@ pub struct ConfigArgs {
     #[arg(long, env = "HSTS", global = true)]
     #[arg(default_value = defaults::HSTS)]
     pub hsts: Option<String>,
-    /// Redis, for running several instances as one: cache invalidations
-    /// and session revocations reach every instance (README "Running
-    /// several instances").
+    /// Redis, for running several instances as one: cache invalidations,
+    /// session revocations, subscription events and persisted queries reach
+    /// every instance (README "Running several instances").
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
     pub redis_url: Option<String>,
     /// Prefix of the Redis channels and keys of this deployment; instances
@@ -187,6 +188,11 @@ pub struct ConfigArgs {
     #[arg(long, env = "REDIS_PREFIX", global = true)]
     #[arg(default_value = defaults::REDIS_PREFIX)]
     pub redis_prefix: Option<String>,
+    /// With `REDIS_URL`: how long an automatic persisted query stays
+    /// registered in Redis after its last registration (at most 604800, a week).
+    #[arg(long, env = "APQ_TTL_SECS", global = true)]
+    #[arg(default_value = defaults::APQ_TTL_SECS)]
+    pub apq_ttl_secs: Option<String>,
     /// Comma-separated exact origins allowed by CORS; replaces the default
     /// [default: `http://localhost:*`, `http://127.0.0.1:*` in development, none in production]
     #[arg(long, env = "CORS_ORIGINS", global = true)]

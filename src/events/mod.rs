@@ -4,11 +4,15 @@
 //! take its place so several instances see each other's events.
 
 use futures_util::stream::{self, BoxStream};
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
-/// Something that happened, named by ids; listeners load what they show.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Something that happened, named by ids; listeners load what they show
+/// and check, for each subscriber, whether it may see it. Its JSON travels
+/// between instances (`shared::message`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
     /// An order's status changed; `user_id` owns the order.
     OrderStatusChanged { order_id: Uuid, user_id: Uuid },

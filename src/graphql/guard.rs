@@ -43,16 +43,21 @@ impl Checked {
 }
 
 /// Finds the document of `request` (by `document_id`, a persisted-query
-/// hash or its text) and readies it to run.
+/// hash or its text) and readies it to run; a new APQ document is
+/// registered once it has passed the checks.
 pub async fn admit(
     state: &AppState,
     request: &mut Request,
     document_id: Option<&str>,
 ) -> Result<Checked, Vec<ServerError>> {
-    persisted::resolve(state, request, document_id)
+    let registration = persisted::resolve(state, request, document_id)
         .await
         .map_err(|err| vec![err.to_server_error(None)])?;
-    prepare(state, request)
+    let checked = prepare(state, request)?;
+    if let Some(registration) = registration {
+        persisted::register(state, registration, &request.query).await;
+    }
+    Ok(checked)
 }
 
 /// Readies `request`, whose document is known, to run.

@@ -1,8 +1,9 @@
 //! Finding the document an operation runs, the same way over every
 //! transport: a trusted document named by `documentId` or by its
 //! persisted-query hash, an automatic persisted query (Apollo's APQ:
-//! registered with its hash checked, then named by the hash alone), or the
-//! text sent. In only-trusted mode nothing outside the manifest runs.
+//! registered with its hash checked, once it has passed the checks every
+//! operation passes, then named by the hash alone), or the text sent. In
+//! only-trusted mode nothing outside the manifest runs.
 
 use std::sync::Arc;
 
@@ -37,15 +38,21 @@ pub fn persisted_hash(request: &Request) -> Result<Option<String>, AppError> {
     Ok(Some(hash.to_ascii_lowercase()))
 }
 
+/// An APQ document sent with its hash, to register once it has passed the
+/// checks (a document that fails them is not kept).
+#[must_use = "a new APQ document is registered once it has passed the checks"]
+pub struct Registration(String);
+
 /// Sets `request.query` to the document the request names: by
 /// `document_id` or a persisted-query hash in the trusted manifest, else
-/// through APQ (registering a new one, its hash checked), else the text
+/// through APQ (a new one to [`register`], its hash checked), else the text
 /// sent. [`AppError::Untrusted`] when only trusted documents may run.
 pub async fn resolve(
     state: &AppState,
     request: &mut Request,
     document_id: Option<&str>,
-) -> Result<(), AppError> {
+) -> Result<Option<Registration>, AppError> {
+    let mut registration = None;
     let trusted = &state.trusted;
     if let Some(id) = document_id {
         request.query = match trusted.get(id) {
@@ -70,12 +77,18 @@ pub async fn resolve(
                 "provided sha256Hash does not match the query",
             ));
         } else if !trusted.only() {
-            let document = Arc::from(request.query.as_str());
-            state.caches.documents.persisted.put(hash, document).await;
+            registration = Some(Registration(hash));
         }
     }
     if trusted.only() && !trusted.contains(&request.query) {
         return Err(AppError::Untrusted);
     }
-    Ok(())
+    Ok(registration)
+}
+
+/// Registers `query`, which passed the checks, under the hash it was sent with.
+pub async fn register(state: &AppState, registration: Registration, query: &str) {
+    let document = Arc::from(query);
+    let store = &state.caches.documents.persisted;
+    store.put(registration.0, document).await;
 }

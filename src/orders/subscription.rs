@@ -60,6 +60,14 @@ impl OrdersSubscription {
                         continue;
                     }
                     match orders::Entity::find_by_id(order_id).one(&state.db).await {
+                        // The owner checked again on the row itself: an event
+                        // from another instance is taken at its word no more
+                        // than a local one.
+                        Ok(Some(order))
+                            if !viewer.is_staff() && viewer.user_id() != Some(order.user_id) =>
+                        {
+                            continue;
+                        }
                         Ok(Some(order)) => return Some((Ok(Order(order)), Some(events))),
                         Ok(None) => continue,
                         Err(err) => return Some((Err(AppError::from(err).extend()), None)),

@@ -1,9 +1,9 @@
 //! The subscription through which this instance hears the others: one
-//! pub/sub connection per process (every worker shares the caches it
-//! feeds), subscribed again with a growing delay whenever it is lost. It is
-//! live from the moment Redis confirms the subscription until the
-//! connection closes or a ping goes unanswered; [`Link`] gates the caches on
-//! that.
+//! pub/sub connection per process (every worker shares the caches and the
+//! event bus it feeds), to the invalidations and events channels, subscribed
+//! again with a growing delay whenever it is lost. It is live from the
+//! moment Redis confirms the subscription until the connection closes or a
+//! ping goes unanswered; [`Link`] gates the caches on that.
 
 use std::{sync::Arc, time::Duration};
 
@@ -15,8 +15,14 @@ use redis::{
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep, timeout};
 use uuid::Uuid;
 
-use super::{link::Link, message::Invalidation};
-use crate::telemetry::metrics;
+use super::{
+    link::Link,
+    message::{Events, Invalidation},
+};
+use crate::{
+    events::{EventBus, LocalBus},
+    telemetry::metrics,
+};
 
 /// How often an idle subscription is checked, and how long a check or a
 /// connection attempt may take: a Redis that hangs is noticed within twice this.
@@ -25,18 +31,32 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 const FIRST_RETRY: Duration = Duration::from_millis(50);
 const LAST_RETRY: Duration = Duration::from_secs(2);
 
-/// Subscribes to `channel` as `instance` and applies what the others
-/// publish there to the caches of `link`, for as long as the task runs.
-pub async fn listen(client: redis::Client, channel: String, instance: Uuid, link: Arc<Link>) {
+/// What the listener hears, and what it hands it to.
+pub struct Hearing {
+    /// This instance, whose own messages are ignored.
+    pub instance: Uuid,
+    /// The channel of invalidations, applied to the caches of `link`.
+    pub invalidations: String,
+    pub link: Arc<Link>,
+    /// The channel of events, handed to this instance's subscribers.
+    pub events: String,
+    pub bus: Arc<LocalBus>,
+}
+
+/// Subscribes to the channels of `hearing` and hands on what the others
+/// publish there, for as long as the task runs.
+pub async fn listen(client: redis::Client, hearing: Hearing) {
+    let link = &hearing.link;
+    let channels = [hearing.invalidations.as_str(), hearing.events.as_str()];
     let mut retry = FIRST_RETRY;
     let mut failing = false;
     loop {
-        match subscribe(&client, &channel).await {
+        match subscribe(&client, &channels).await {
             Ok((sink, stream)) => {
                 retry = FIRST_RETRY;
                 failing = false;
                 link.subscribed(true);
-                let lost = hear(sink, stream, instance, &link).await;
+                let lost = hear(sink, stream, &hearing).await;
                 link.subscribed(false);
                 metrics::redis_error("subscription");
                 tracing::warn!("redis: the subscription was lost: {lost}");
@@ -56,11 +76,11 @@ pub async fn listen(client: redis::Client, channel: String, instance: Uuid, link
 
 async fn subscribe(
     client: &redis::Client,
-    channel: &str,
+    channels: &[&str],
 ) -> RedisResult<(PubSubSink, PubSubStream)> {
     let subscribing = async {
         let mut pubsub = client.get_async_pubsub().await?;
-        pubsub.subscribe(channel).await?;
+        pubsub.subscribe(channels).await?;
         Ok(pubsub.split())
     };
     timeout(HEARTBEAT, subscribing)
@@ -76,19 +96,17 @@ fn timed_out(what: &str) -> RedisError {
     .into()
 }
 
-/// Applies messages until the subscription is lost; why it was.
-async fn hear(
-    mut sink: PubSubSink,
-    mut stream: PubSubStream,
-    instance: Uuid,
-    link: &Link,
-) -> String {
+/// Hands on messages until the subscription is lost; why it was.
+async fn hear(mut sink: PubSubSink, mut stream: PubSubStream, hearing: &Hearing) -> String {
     let mut heartbeat = interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
     heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             message = stream.next() => match message {
-                Some(message) => apply(&message, instance, link).await,
+                Some(message) if message.get_channel_name() == hearing.events => {
+                    deliver(&message, hearing);
+                }
+                Some(message) => apply(&message, hearing.instance, &hearing.link).await,
                 None => return "the connection closed".into(),
             },
             _ = heartbeat.tick() => {
@@ -126,5 +144,24 @@ async fn apply(message: &Msg, instance: Uuid, link: &Link) {
             }
         }
         Invalidation::Everything { .. } => caches.forget_all(),
+    }
+}
+
+/// Hands another instance's events to this instance's subscribers, who
+/// check each as they check a local one.
+fn deliver(message: &Msg, hearing: &Hearing) {
+    let events: Events = match serde_json::from_slice(message.get_payload_bytes()) {
+        Ok(events) => events,
+        Err(err) => {
+            metrics::redis_error("decode");
+            tracing::warn!(error = %err, "redis: events could not be read");
+            return;
+        }
+    };
+    if events.from == hearing.instance {
+        return;
+    }
+    for event in events.events {
+        hearing.bus.publish(event);
     }
 }

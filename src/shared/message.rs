@@ -1,16 +1,21 @@
 //! Names and messages on Redis. Every channel and key of a deployment
 //! starts with its prefix (`REDIS_PREFIX`) and a colon, then the feature:
-//! `{prefix}:invalidations` now; events, limits and persisted queries take
-//! names of their own beside it. Messages are JSON, each naming the instance
-//! that sent it, so that an instance ignores its own.
+//! `{prefix}:invalidations` and `{prefix}:events` (channels),
+//! `{prefix}:apq:{sha256}` (persisted queries); limits take names of their
+//! own beside them. Messages are JSON, each naming the instance that sent
+//! it, so that an instance ignores its own.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::cache::Change;
+use crate::{cache::Change, events::Event};
 
 /// The channel of cache invalidations.
 pub const INVALIDATIONS: &str = "invalidations";
+/// The channel of domain events, for subscriptions.
+pub const EVENTS: &str = "events";
+/// What the keys of persisted queries start with (then a colon and the hash).
+pub const PERSISTED_QUERIES: &str = "apq";
 
 /// The full name of channel or key `name` under `prefix`.
 pub fn named(prefix: &str, name: &str) -> String {
@@ -34,6 +39,14 @@ impl Invalidation {
             Self::Changes { from, .. } | Self::Everything { from } => *from,
         }
     }
+}
+
+/// What an instance tells the others on [`EVENTS`]: events committed by
+/// `from`, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Events {
+    pub from: Uuid,
+    pub events: Vec<Event>,
 }
 
 #[cfg(test)]
@@ -67,5 +80,27 @@ mod tests {
             serde_json::from_str::<Invalidation>(&json).unwrap(),
             everything
         );
+    }
+
+    #[test]
+    fn events_read_back_as_written() {
+        let (from, order_id, user_id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let events = Events {
+            from,
+            events: vec![
+                Event::OrderStatusChanged { order_id, user_id },
+                Event::StockChanged {
+                    product_id: order_id,
+                },
+            ],
+        };
+        let json = serde_json::to_string(&events).unwrap();
+        assert_eq!(
+            json,
+            format!(
+                r#"{{"from":"{from}","events":[{{"order_status_changed":{{"order_id":"{order_id}","user_id":"{user_id}"}}}},{{"stock_changed":{{"product_id":"{order_id}"}}}}]}}"#
+            )
+        );
+        assert_eq!(serde_json::from_str::<Events>(&json).unwrap(), events);
     }
 }

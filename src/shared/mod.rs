@@ -2,7 +2,10 @@
 //! instance publishes the changes it commits on `{prefix}:invalidations` and
 //! applies what the others publish there to its own caches, through the
 //! same seams a local write uses (`Caches::apply`: entity rows and their
-//! stripe counters, the response cache's generation, session states).
+//! stripe counters, the response cache's generation, session states). Its
+//! domain events go out on `{prefix}:events` and the others' reach its
+//! subscribers ([`events`]); persisted queries are kept in Redis
+//! ([`documents`]).
 //!
 //! One [`Shared`] per process holds what is shared with Redis: a connection
 //! manager for commands (it reconnects by itself) and the pub/sub listener
@@ -15,6 +18,8 @@
 //! are emptied before they are served again ([`link`]). Without `REDIS_URL`
 //! none of this exists and the caches are always on.
 
+mod documents;
+mod events;
 mod link;
 mod listener;
 pub mod message;
@@ -27,10 +32,14 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio_util::sync::{CancellationToken, DropGuard};
 use uuid::Uuid;
 
-use self::{link::Link, message::INVALIDATIONS};
+use self::{
+    link::Link,
+    message::{EVENTS, INVALIDATIONS, PERSISTED_QUERIES},
+};
 use crate::{
     cache::{Caches, Coherence},
     config::{CacheConfig, RedisConfig},
+    events::{EventBus, LocalBus},
 };
 
 /// How long a command or a connection attempt may take.
@@ -45,6 +54,7 @@ struct Inner {
     redis: ConnectionManager,
     prefix: String,
     link: Arc<Link>,
+    events: Arc<dyn EventBus>,
     _tasks: DropGuard,
 }
 
@@ -70,10 +80,22 @@ impl Shared {
         let manager = ConnectionManager::new_lazy_with_config(client.clone(), settings)
             .context("REDIS_URL: cannot set up a connection")?;
         let (outbox, outgoing) = outbox::outbox();
-        let caches = Caches::linked(cache, Arc::new(outbox), Coherence::pending());
+        let coherence = Coherence::pending();
+        let mut caches = Caches::linked(cache, Arc::new(outbox), coherence.clone());
+        let apq = documents::Settings {
+            keys: message::named(&config.prefix, PERSISTED_QUERIES) + ":",
+            ttl: config.apq_ttl,
+            capacity: cache.documents_capacity,
+            max_len: cache.max_cached_document_len,
+        };
+        let (persisted, writes) = documents::store(&apq, manager.clone(), coherence);
+        caches.documents.persisted = Arc::new(persisted);
         let link = Arc::new(Link::new(caches.clone()));
         let instance = Uuid::new_v4();
         let channel = message::named(&config.prefix, INVALIDATIONS);
+        let local = Arc::new(LocalBus::default());
+        let (bus, outgoing_events) = events::bus(local.clone());
+        let events_channel = message::named(&config.prefix, EVENTS);
         let stop = CancellationToken::new();
         let publisher = outbox::publish(
             outgoing,
@@ -82,13 +104,30 @@ impl Shared {
             instance,
             link.clone(),
         );
-        let listener = listener::listen(client, channel, instance, link.clone());
+        let events_publisher = events::publish(
+            outgoing_events,
+            manager.clone(),
+            events_channel.clone(),
+            instance,
+        );
+        let writer = documents::write(writes, manager.clone(), apq.keys, apq.ttl);
+        let hearing = listener::Hearing {
+            instance,
+            invalidations: channel,
+            link: link.clone(),
+            events: events_channel,
+            bus: local,
+        };
+        let listener = listener::listen(client, hearing);
         runtime.spawn(stop.clone().run_until_cancelled_owned(publisher));
+        runtime.spawn(stop.clone().run_until_cancelled_owned(events_publisher));
+        runtime.spawn(stop.clone().run_until_cancelled_owned(writer));
         runtime.spawn(stop.clone().run_until_cancelled_owned(listener));
         let shared = Self(Arc::new(Inner {
             redis: manager,
             prefix: config.prefix.clone(),
             link,
+            events: Arc::new(bus),
             _tasks: stop.drop_guard(),
         }));
         Ok((caches, Some(shared)))
@@ -98,6 +137,11 @@ impl Shared {
     /// bypassed): what `/readyz` reports.
     pub fn is_up(&self) -> bool {
         self.0.link.is_up()
+    }
+
+    /// The event bus: this instance's subscribers hear every instance's events.
+    pub fn events(&self) -> Arc<dyn EventBus> {
+        self.0.events.clone()
     }
 
     /// A connection for commands, shared by every caller; it reconnects by

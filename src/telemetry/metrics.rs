@@ -235,7 +235,8 @@ pub fn redis_outage() {
     counter!(name::REDIS_OUTAGES).increment(1);
 }
 
-/// A Redis operation that failed (connect, subscribe, publish, ping, decode).
+/// A Redis operation that failed (connect, subscribe, publish, ping, decode,
+/// persisted queries), or was not made because Redis is unreachable.
 pub fn redis_error(operation: &'static str) {
     counter!(name::REDIS_ERRORS, "operation" => operation).increment(1);
 }

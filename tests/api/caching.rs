@@ -247,6 +247,30 @@ async fn automatic_persisted_queries_register_hit_miss_and_refuse_a_wrong_hash()
 }
 
 #[tokio::test]
+async fn an_automatic_persisted_query_that_fails_the_checks_is_not_registered() {
+    let app = TestApp::spawn().await;
+    let persisted =
+        |query: &str| json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(query) } });
+    let long = format!("{{ __typename }} #{}", "x".repeat(16 * 1024));
+    for query in ["{ products(", long.as_str()] {
+        let refused = app
+            .post_json(&json!({ "query": query, "extensions": persisted(query) }))
+            .await
+            .json();
+        assert!(refused.get("errors").is_some(), "{refused}");
+        let by_hash = app
+            .post_json(&json!({ "extensions": persisted(query) }))
+            .await
+            .json();
+        assert_eq!(
+            error_code(&by_hash),
+            "PERSISTED_QUERY_NOT_FOUND",
+            "{query} was registered"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_persisted_mutation_cannot_run_over_get() {
     let shop = Shop::open().await;
     let app = &shop.app;

@@ -24,6 +24,9 @@ use crate::{
     telemetry::sample,
 };
 
+mod persisted_queries;
+mod subscriptions;
+
 const MACHINE_REDIS: &str = "redis://127.0.0.1:6379";
 const PRODUCT: &str = "query($id: ID!) { product(id: $id) { priceCents } }";
 const CATALOG: &str = "{ products(first: 5) { edges { node { id priceCents } } } }";
@@ -455,6 +458,17 @@ async fn the_server_reports_a_redis_outage_in_readyz_and_metrics_and_never_logs_
     assert_eq!(sample(&metrics, "tollgate_redis_outages_total"), Some(1.0));
     let lost = r#"tollgate_redis_errors_total{operation="subscription"}"#;
     assert_eq!(sample(&metrics, lost), Some(1.0), "{metrics}");
+    // A persisted query it does not hold: Redis is not asked, and that counts.
+    let hash = crate::caching::sha256("{ __typename }");
+    let unknown =
+        json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+    assert!(
+        server
+            .post(&unknown, &[])
+            .contains("PERSISTED_QUERY_NOT_FOUND")
+    );
+    let apq = r#"tollgate_redis_errors_total{operation="apq_get"}"#;
+    assert_eq!(sample(&server.metrics(), apq), Some(1.0));
 
     proxy.restore();
     assert!(

@@ -42,12 +42,15 @@ pub async fn prepare(
     document_id: Option<&str>,
     anonymous: bool,
 ) -> Result<Prepared, Unprepared> {
-    match persisted::resolve(state, &mut request, document_id).await {
-        Ok(()) => {}
+    let registration = match persisted::resolve(state, &mut request, document_id).await {
+        Ok(registration) => registration,
         Err(AppError::Untrusted) => return Err(Unprepared::Untrusted),
         Err(err) => return Err(Unprepared::Error(vec![err.to_server_error(None)])),
-    }
+    };
     let checked = guard::prepare(state, &mut request).map_err(Unprepared::Error)?;
+    if let Some(registration) = registration {
+        persisted::register(state, registration, &request.query).await;
+    }
     let cost = checked.cost();
     let name = request.operation_name.as_deref();
     let public =
