@@ -1,7 +1,8 @@
 //! Throttling of logins (failures per account and per client IP) and of
 //! registrations (per client IP), in fixed windows. Counters live behind
-//! [`CounterStore`]; the in-process store is the default, and a shared store
-//! (Redis) can take its place so several instances count together.
+//! [`CounterStore`]; the in-process store is the default, and with
+//! `REDIS_URL` a shared store ([`SharedCounters`]) takes its place so that
+//! several instances count together.
 
 use std::{
     net::IpAddr,
@@ -11,9 +12,11 @@ use std::{
 
 use moka::future::Cache;
 
+use super::shared_counters::SharedCounters;
 use crate::{
     config::ThrottleConfig,
     error::{AppError, Result},
+    shared::Shared,
     telemetry::metrics,
 };
 
@@ -125,6 +128,19 @@ impl Throttle {
     pub fn in_memory(config: ThrottleConfig) -> Self {
         let longest = config.login_window.max(config.registration_window);
         Self::new(Arc::new(MemoryCounters::new(longest)), config)
+    }
+
+    /// Counters shared by every instance through `shared` when given, else
+    /// in-process ones.
+    pub fn for_instance(config: ThrottleConfig, shared: Option<&Shared>) -> Self {
+        let Some(shared) = shared else {
+            return Self::in_memory(config);
+        };
+        let longest = config.login_window.max(config.registration_window);
+        Self::new(
+            Arc::new(SharedCounters::new(shared.clone(), longest)),
+            config,
+        )
     }
 
     fn account_key(email: &str) -> String {

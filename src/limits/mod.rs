@@ -4,6 +4,8 @@
 
 pub mod analysis;
 pub mod budget;
+pub mod rate;
+mod shared_buckets;
 
 use async_graphql::ServerError;
 

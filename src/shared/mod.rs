@@ -15,6 +15,7 @@
 //! are emptied before they are served again ([`link`]). Without `REDIS_URL`
 //! none of this exists and the caches are always on.
 
+mod attempt;
 mod link;
 mod listener;
 pub mod message;
