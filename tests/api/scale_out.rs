@@ -455,6 +455,14 @@ async fn the_server_reports_a_redis_outage_in_readyz_and_metrics_and_never_logs_
     assert_eq!(sample(&metrics, "tollgate_redis_outages_total"), Some(1.0));
     let lost = r#"tollgate_redis_errors_total{operation="subscription"}"#;
     assert_eq!(sample(&metrics, lost), Some(1.0), "{metrics}");
+    // Limits decide on this instance alone meanwhile, and count it.
+    let answer = server.query("{ __typename }");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let metrics = server.metrics();
+    for operation in ["rate_limit", "budget"] {
+        let alone = format!(r#"tollgate_redis_errors_total{{operation="{operation}"}}"#);
+        assert!(sample(&metrics, &alone) >= Some(1.0), "{metrics}");
+    }
 
     proxy.restore();
     assert!(

@@ -18,10 +18,10 @@ use crate::{
     scale_out::{linked, new_prefix, redis_addr, redis_status, redis_url, until, up},
 };
 
-/// A, and B behind `proxy`, sharing Redis under a prefix of their own, both
-/// configured by `limits`; both are linked before this returns.
-async fn pair(proxy: &Proxy, limits: fn(&mut ConfigArgs)) -> (TestApp, TestApp) {
-    let prefix = new_prefix();
+/// A, and B behind `proxy`, sharing Redis under `prefix`, both configured
+/// by `limits`; both are linked before this returns.
+async fn pair(proxy: &Proxy, prefix: &str, limits: fn(&mut ConfigArgs)) -> (TestApp, TestApp) {
+    let prefix = prefix.to_owned();
     let via_proxy = format!("redis://{}", proxy.addr);
     let a_prefix = prefix.clone();
     let a = TestApp::on_postgres(move |args| {
@@ -38,6 +38,27 @@ async fn pair(proxy: &Proxy, limits: fn(&mut ConfigArgs)) -> (TestApp, TestApp) 
     up(&a, "A").await;
     up(&b, "B").await;
     (a, b)
+}
+
+/// Asserts that the limits under `prefix` left keys on Redis, every one
+/// expiring (nothing accumulates).
+async fn assert_limit_keys_expire(prefix: &str) {
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:limits:*"))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty(), "no limit is kept on Redis");
+    for key in keys {
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg(&key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        assert!(ttl > 0, "{key} never expires");
+    }
 }
 
 /// Cuts B off Redis and waits until B says so.
@@ -82,7 +103,8 @@ fn rate_of_1_with_bursts_of_4(args: &mut ConfigArgs) {
 #[tokio::test]
 async fn the_request_rate_is_shared_by_instances_and_counted_alone_while_redis_is_cut() {
     let proxy = Proxy::start(redis_addr()).await;
-    let (a, b) = pair(&proxy, rate_of_1_with_bursts_of_4).await;
+    let prefix = new_prefix();
+    let (a, b) = pair(&proxy, &prefix, rate_of_1_with_bursts_of_4).await;
     for (n, app) in [&a, &b, &a, &b].into_iter().enumerate() {
         assert_ok(
             &app.send(None, &[], TYPENAME, json!({})).await,
@@ -93,6 +115,7 @@ async fn the_request_rate_is_shared_by_instances_and_counted_alone_while_redis_i
     assert_limited(&b.send(None, &[], TYPENAME, json!({})).await, 1..=1);
 
     // B alone: a burst of its own, then refused by its own count.
+    assert_limit_keys_expire(&prefix).await;
     cut_off(&proxy, &b).await;
     for n in 0..4 {
         assert_ok(
@@ -124,7 +147,8 @@ fn available(response: &TestResponse) -> Value {
 #[tokio::test]
 async fn a_cost_budget_is_shared_by_instances_and_counted_alone_while_redis_is_cut() {
     let proxy = Proxy::start(redis_addr()).await;
-    let (a, b) = pair(&proxy, a_bucket_of_100_restoring_1_per_second).await;
+    let prefix = new_prefix();
+    let (a, b) = pair(&proxy, &prefix, a_bucket_of_100_restoring_1_per_second).await;
     let ada = a.register("ada@example.com").await;
     let token = Some(ada.access_token.as_str());
     let query = twenty_viewers();
@@ -147,6 +171,7 @@ async fn a_cost_budget_is_shared_by_instances_and_counted_alone_while_redis_is_c
     assert!(available(&refused).as_u64().unwrap() < 20);
 
     // B alone: a full bucket of its own, then refused by it.
+    assert_limit_keys_expire(&prefix).await;
     cut_off(&proxy, &b).await;
     for n in 0..5 {
         assert_ok(
@@ -175,7 +200,8 @@ async fn fails_to_log_in(app: &TestApp, email: &str) {
 #[tokio::test]
 async fn login_failures_are_shared_by_instances_and_counted_alone_while_redis_is_cut() {
     let proxy = Proxy::start(redis_addr()).await;
-    let (a, b) = pair(&proxy, three_failures_per_account).await;
+    let prefix = new_prefix();
+    let (a, b) = pair(&proxy, &prefix, three_failures_per_account).await;
     a.register("ada@example.com").await;
     for app in [&a, &b, &a] {
         fails_to_log_in(app, "ada@example.com").await;
@@ -188,6 +214,7 @@ async fn login_failures_are_shared_by_instances_and_counted_alone_while_redis_is
     );
 
     // B alone has seen no failure: it lets Ada in, then counts its own.
+    assert_limit_keys_expire(&prefix).await;
     cut_off(&proxy, &b).await;
     assert!(b.login("ada@example.com", PASSWORD).await.is_some());
     for _ in 0..3 {
@@ -219,12 +246,14 @@ async fn register(app: &TestApp, email: &str) -> TestResponse {
 #[tokio::test]
 async fn registrations_are_shared_by_instances_and_counted_alone_while_redis_is_cut() {
     let proxy = Proxy::start(redis_addr()).await;
-    let (a, b) = pair(&proxy, two_registrations_per_hour).await;
+    let prefix = new_prefix();
+    let (a, b) = pair(&proxy, &prefix, two_registrations_per_hour).await;
     assert_ok(&register(&a, "a@example.com").await, "first");
     assert_ok(&register(&b, "b@example.com").await, "second");
     assert_limited(&register(&a, "c@example.com").await, 1..=3600);
     assert_limited(&register(&b, "c@example.com").await, 1..=3600);
 
+    assert_limit_keys_expire(&prefix).await;
     cut_off(&proxy, &b).await;
     assert_ok(&register(&b, "d@example.com").await, "alone, first");
     assert_ok(&register(&b, "e@example.com").await, "alone, second");
