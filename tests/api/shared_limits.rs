@@ -57,7 +57,8 @@ async fn assert_limit_keys_expire(prefix: &str) {
             .query_async(&mut redis)
             .await
             .unwrap();
-        assert!(ttl > 0, "{key} never expires");
+        // -2: expired already (a request rate's key lives a few ms).
+        assert_ne!(ttl, -1, "{key} never expires");
     }
 }
 
