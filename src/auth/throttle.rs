@@ -151,13 +151,15 @@ impl Throttle {
         format!("{prefix}:ip:{ip}")
     }
 
-    /// Refuses a login attempt while the account or the IP has too many failures.
+    /// Refuses a login attempt while the account or the IP has too many
+    /// failures. Both counts are read at once (on Redis, in parallel).
     pub async fn check_login(&self, email: &str, ip: IpAddr) -> Result<()> {
-        let account = self.store.peek(&Self::account_key(email)).await;
+        let (account_key, ip_key) = (Self::account_key(email), Self::ip_key("login", ip));
+        let (account, by_ip) =
+            tokio::join!(self.store.peek(&account_key), self.store.peek(&ip_key));
         if account.value >= self.config.login_failures_per_account {
             return Err(limited("login", account));
         }
-        let by_ip = self.store.peek(&Self::ip_key("login", ip)).await;
         if by_ip.value >= self.config.login_failures_per_ip {
             return Err(limited("login", by_ip));
         }
@@ -166,8 +168,11 @@ impl Throttle {
 
     pub async fn login_failed(&self, email: &str, ip: IpAddr) {
         let window = self.config.login_window;
-        self.store.hit(&Self::account_key(email), window).await;
-        self.store.hit(&Self::ip_key("login", ip), window).await;
+        let (account_key, ip_key) = (Self::account_key(email), Self::ip_key("login", ip));
+        tokio::join!(
+            self.store.hit(&account_key, window),
+            self.store.hit(&ip_key, window)
+        );
     }
 
     /// A success clears the account's failures (not the IP's).
