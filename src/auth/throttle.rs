@@ -1,7 +1,7 @@
 //! Throttling of logins (failures per account and per client IP) and of
 //! registrations (per client IP), in fixed windows. Counters live behind
 //! [`CounterStore`]; the in-process store is the default, and with
-//! `REDIS_URL` a shared store ([`SharedCounters`]) takes its place so that
+//! `REDIS_URL` a shared store (Redis) takes its place so that
 //! several instances count together.
 
 use std::{

@@ -15,8 +15,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_millis(100);
 impl Shared {
     /// Runs `command` on the shared connection; `None`, counted as a Redis
     /// error of `operation`, when Redis did not answer within
-    /// [`REQUEST_TIMEOUT`] or is known to be unreachable (`/readyz` says
-    /// degraded), which is then not even tried.
+    /// `REQUEST_TIMEOUT` (100 ms) or is known to be unreachable (`/readyz`
+    /// says degraded), which is then not even tried.
     pub async fn attempt<T, F>(
         &self,
         operation: &'static str,
