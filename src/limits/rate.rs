@@ -2,6 +2,12 @@
 //! request, on Redis's clock, with the same GCRA, burst and `Retry-After`
 //! as the in-process limiter, so a client spreading its requests over
 //! several instances gets the rate it would get from one.
+//!
+//! It stays a call of its own, apart from the cost budget's: the rate is
+//! checked before a request's body is read, on every route. Folding it into
+//! the budget's script would save a round trip per GraphQL operation, but a
+//! client over its rate would then have its documents read and parsed
+//! before being refused.
 
 use std::{net::IpAddr, sync::LazyLock};
 
