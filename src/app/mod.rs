@@ -78,6 +78,11 @@ impl AppState {
     /// (which needs a Tokio runtime).
     pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
         let (caches, shared) = Shared::start(&config.cache, config.redis.as_ref())?;
+        // With `REDIS_URL` the limits count on Redis, shared by every instance.
+        let throttle = Throttle::for_instance(config.throttle.clone(), shared.as_ref());
+        let budgets = Budgets::for_instance(config.budget, shared.as_ref());
+        let (per_second, burst) = config.rate_limit;
+        let rate_limit = IpRateLimit::new(per_second, burst, shared.as_ref());
         Ok(Self {
             db,
             passwords: Passwords::default(),
@@ -88,7 +93,7 @@ impl AppState {
                 .map(ExternalTokens::new)
                 .transpose()?
                 .map(Arc::new),
-            throttle: Throttle::in_memory(config.throttle.clone()),
+            throttle,
             events: shared.as_ref().map_or_else(
                 || Arc::new(LocalBus::default()) as Arc<dyn EventBus>,
                 Shared::events,
@@ -96,8 +101,8 @@ impl AppState {
             caches,
             shared,
             trusted: Arc::clone(&config.trusted),
-            budgets: Budgets::in_memory(config.budget),
-            rate_limit: IpRateLimit::new(config.rate_limit.0, config.rate_limit.1),
+            budgets,
+            rate_limit,
             shutdown: Shutdown::default(),
             config: Arc::new(config),
         })

@@ -1,5 +1,7 @@
 //! Request rate limit per client IP (GCRA, from governor), on every route but
-//! the health probes. A refused request is HTTP 429 with `Retry-After`.
+//! the health probes. A refused request is HTTP 429 with `Retry-After`. With
+//! `REDIS_URL` the rate is shared by every instance ([`SharedRate`]); a
+//! request Redis does not answer in time is judged by this instance alone.
 
 use std::{
     net::IpAddr,
@@ -15,7 +17,7 @@ use super::{
     graphql_http::{Reply, ResponseType},
     request_id::RequestId,
 };
-use crate::{error::AppError, telemetry::metrics};
+use crate::{error::AppError, limits::rate::SharedRate, shared::Shared, telemetry::metrics};
 use axum::{
     extract::{Request, State},
     http::StatusCode,
@@ -32,10 +34,13 @@ const SWEEP_EVERY: u64 = 10_000;
 pub struct IpRateLimit {
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     checks: Arc<AtomicU64>,
+    /// The rate shared with the other instances, with `REDIS_URL`.
+    shared: Option<SharedRate>,
 }
 
 impl IpRateLimit {
-    pub fn new(per_second: u32, burst: u32) -> Self {
+    /// `per_second` with bursts of `burst`; shared through `shared` when given.
+    pub fn new(per_second: u32, burst: u32, shared: Option<&Shared>) -> Self {
         let per_second = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(burst).unwrap_or(per_second);
         Self {
@@ -43,11 +48,25 @@ impl IpRateLimit {
                 Quota::per_second(per_second).allow_burst(burst),
             )),
             checks: Arc::new(AtomicU64::new(0)),
+            shared: shared
+                .map(|shared| SharedRate::new(shared.clone(), per_second.get(), burst.get())),
         }
     }
 
-    /// `None` when `ip` may go on, else the seconds to wait.
-    fn check(&self, ip: IpAddr) -> Option<u64> {
+    /// `None` when `ip` may go on, else the seconds to wait: as all
+    /// instances count, or this one alone when Redis does not answer.
+    async fn check(&self, ip: IpAddr) -> Option<u64> {
+        if let Some(shared) = &self.shared
+            && let Some(decision) = shared.check(ip).await
+        {
+            return decision;
+        }
+        self.check_here(ip)
+    }
+
+    /// `None` when `ip` may go on, else the seconds to wait, counting the
+    /// requests of this instance.
+    fn check_here(&self, ip: IpAddr) -> Option<u64> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.limiter.retain_recent();
         }
@@ -70,7 +89,7 @@ pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Re
         &parts.headers,
         &http.state.config.trusted_proxies,
     );
-    if let Some(retry_after) = http.state.rate_limit.check(ip) {
+    if let Some(retry_after) = http.state.rate_limit.check(ip).await {
         metrics::refusal("rate");
         let request_id = parts
             .extensions

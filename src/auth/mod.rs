@@ -6,6 +6,7 @@
 pub mod external;
 mod guards;
 pub mod sessions;
+mod shared_counters;
 pub mod throttle;
 pub mod tokens;
 

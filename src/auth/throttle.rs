@@ -1,7 +1,8 @@
 //! Throttling of logins (failures per account and per client IP) and of
 //! registrations (per client IP), in fixed windows. Counters live behind
-//! [`CounterStore`]; the in-process store is the default, and a shared store
-//! (Redis) can take its place so several instances count together.
+//! [`CounterStore`]; the in-process store is the default, and with
+//! `REDIS_URL` a shared store (Redis) takes its place so that
+//! several instances count together.
 
 use std::{
     net::IpAddr,
@@ -11,9 +12,11 @@ use std::{
 
 use moka::future::Cache;
 
+use super::shared_counters::SharedCounters;
 use crate::{
     config::ThrottleConfig,
     error::{AppError, Result},
+    shared::Shared,
     telemetry::metrics,
 };
 
@@ -127,6 +130,19 @@ impl Throttle {
         Self::new(Arc::new(MemoryCounters::new(longest)), config)
     }
 
+    /// Counters shared by every instance through `shared` when given, else
+    /// in-process ones.
+    pub fn for_instance(config: ThrottleConfig, shared: Option<&Shared>) -> Self {
+        let Some(shared) = shared else {
+            return Self::in_memory(config);
+        };
+        let longest = config.login_window.max(config.registration_window);
+        Self::new(
+            Arc::new(SharedCounters::new(shared.clone(), longest)),
+            config,
+        )
+    }
+
     fn account_key(email: &str) -> String {
         format!("login:account:{email}")
     }
@@ -135,13 +151,15 @@ impl Throttle {
         format!("{prefix}:ip:{ip}")
     }
 
-    /// Refuses a login attempt while the account or the IP has too many failures.
+    /// Refuses a login attempt while the account or the IP has too many
+    /// failures. Both counts are read at once (on Redis, in parallel).
     pub async fn check_login(&self, email: &str, ip: IpAddr) -> Result<()> {
-        let account = self.store.peek(&Self::account_key(email)).await;
+        let (account_key, ip_key) = (Self::account_key(email), Self::ip_key("login", ip));
+        let (account, by_ip) =
+            tokio::join!(self.store.peek(&account_key), self.store.peek(&ip_key));
         if account.value >= self.config.login_failures_per_account {
             return Err(limited("login", account));
         }
-        let by_ip = self.store.peek(&Self::ip_key("login", ip)).await;
         if by_ip.value >= self.config.login_failures_per_ip {
             return Err(limited("login", by_ip));
         }
@@ -150,8 +168,11 @@ impl Throttle {
 
     pub async fn login_failed(&self, email: &str, ip: IpAddr) {
         let window = self.config.login_window;
-        self.store.hit(&Self::account_key(email), window).await;
-        self.store.hit(&Self::ip_key("login", ip), window).await;
+        let (account_key, ip_key) = (Self::account_key(email), Self::ip_key("login", ip));
+        tokio::join!(
+            self.store.hit(&account_key, window),
+            self.store.hit(&ip_key, window)
+        );
     }
 
     /// A success clears the account's failures (not the IP's).

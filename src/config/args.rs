@@ -180,7 +180,8 @@ pub struct ConfigArgs {
     pub hsts: Option<String>,
     /// Redis, for running several instances as one: cache invalidations,
     /// session revocations, subscription events and persisted queries reach
-    /// every instance (README "Running several instances").
+    /// every instance, and limits count across all of them (README
+    /// "Running several instances").
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
     pub redis_url: Option<String>,
     /// Prefix of the Redis channels and keys of this deployment; instances

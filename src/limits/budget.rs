@@ -2,7 +2,8 @@
 //! in, else the client IP) has a leaky bucket of points that refills at a
 //! steady rate. An operation's requested cost is taken before it runs and the
 //! difference to its actual cost is given back after. Buckets live behind
-//! [`BucketStore`]; the in-process store is the default.
+//! [`BucketStore`]; the in-process store is the default, and with
+//! `REDIS_URL` the buckets are shared by every instance.
 
 use std::{
     sync::Arc,
@@ -11,6 +12,9 @@ use std::{
 
 use moka::future::Cache;
 use serde::Serialize;
+
+use super::shared_buckets::SharedBuckets;
+use crate::shared::Shared;
 
 /// A bucket's size and refill rate.
 #[derive(Clone, Copy, Debug)]
@@ -143,6 +147,17 @@ impl Budgets {
         Self {
             store: Arc::new(MemoryBuckets::new(config)),
             config,
+        }
+    }
+
+    /// Shared by every instance through `shared` when given, else in memory.
+    pub fn for_instance(config: BudgetConfig, shared: Option<&Shared>) -> Self {
+        match shared {
+            Some(shared) => Self {
+                store: Arc::new(SharedBuckets::new(shared.clone(), config)),
+                config,
+            },
+            None => Self::in_memory(config),
         }
     }
 

@@ -1,9 +1,12 @@
 //! Abuse limits: per-operation limits checked after parsing and before any
 //! resolver runs (depth, aliases, root fields, directives, size and a
-//! connection-aware cost), and per-client cost budgets.
+//! connection-aware cost), and per-client cost budgets; with `REDIS_URL`,
+//! the budgets and the per-IP request rate are shared by every instance.
 
 pub mod analysis;
 pub mod budget;
+pub mod rate;
+mod shared_buckets;
 
 use async_graphql::ServerError;
 

@@ -11,13 +11,16 @@
 //! manager for commands (it reconnects by itself) and the pub/sub listener
 //! (which subscribes again by itself). Features that share more (limits,
 //! events, persisted queries) take the connection from here and their
-//! channel and key names from [`message::named`].
+//! channel and key names from [`message::named`]; the limits, on the
+//! request path, ask through [`Shared::attempt`], which gives up within
+//! 100 ms so that the instance decides alone.
 //!
 //! When Redis cannot be reached, nothing wrong is served: while a change
 //! may go unheard, the entity and response caches are bypassed, and they
 //! are emptied before they are served again ([`link`]). Without `REDIS_URL`
 //! none of this exists and the caches are always on.
 
+mod attempt;
 mod documents;
 mod events;
 mod link;

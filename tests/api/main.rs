@@ -26,6 +26,7 @@ mod proxy;
 mod scale_out;
 mod schema;
 mod security;
+mod shared_limits;
 mod shutdown;
 mod startup;
 mod statements;

@@ -34,12 +34,12 @@ const VIEWER: &str = "{ viewer { id role } }";
 /// How soon a write on one instance is served by the other.
 const PROPAGATION: Duration = Duration::from_millis(100);
 
-fn redis_url() -> String {
+pub(crate) fn redis_url() -> String {
     std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| MACHINE_REDIS.to_owned())
 }
 
 /// `host:port` of the test Redis, for a proxy in front of it.
-fn redis_addr() -> String {
+pub(crate) fn redis_addr() -> String {
     let url = redis_url();
     let rest = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
     let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
@@ -47,14 +47,14 @@ fn redis_addr() -> String {
 }
 
 /// Settings of an instance linked through the Redis at `url` under `prefix`.
-fn linked(url: String, prefix: String) -> impl FnOnce(&mut ConfigArgs) {
+pub(crate) fn linked(url: String, prefix: String) -> impl FnOnce(&mut ConfigArgs) {
     move |args| {
         args.redis_url = Some(url);
         args.redis_prefix = Some(prefix);
     }
 }
 
-fn new_prefix() -> String {
+pub(crate) fn new_prefix() -> String {
     format!("test-{}", Uuid::new_v4().simple())
 }
 
@@ -75,13 +75,13 @@ async fn pair() -> (TestApp, TestApp) {
 }
 
 /// What `/readyz` says of Redis.
-async fn redis_status(app: &TestApp) -> String {
+pub(crate) async fn redis_status(app: &TestApp) -> String {
     let (status, body) = app.readyz().await;
     assert_eq!(status, 200, "{body}");
     body["redis"].as_str().unwrap_or_default().to_owned()
 }
 
-async fn up(app: &TestApp, name: &str) {
+pub(crate) async fn up(app: &TestApp, name: &str) {
     let deadline = Duration::from_secs(5);
     let waited = until(deadline, || async { redis_status(app).await == "ok" }).await;
     assert!(
@@ -92,7 +92,7 @@ async fn up(app: &TestApp, name: &str) {
 }
 
 /// Polls `condition` until it holds (how long that took) or `deadline` passes.
-async fn until<F, Fut>(deadline: Duration, mut condition: F) -> Option<Duration>
+pub(crate) async fn until<F, Fut>(deadline: Duration, mut condition: F) -> Option<Duration>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -469,6 +469,15 @@ async fn the_server_reports_a_redis_outage_in_readyz_and_metrics_and_never_logs_
     );
     let apq = r#"tollgate_redis_errors_total{operation="apq_get"}"#;
     assert_eq!(sample(&server.metrics(), apq), Some(1.0));
+
+    // Limits decide on this instance alone meanwhile, and count it.
+    let answer = server.query("{ __typename }");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let metrics = server.metrics();
+    for operation in ["rate_limit", "budget"] {
+        let alone = format!(r#"tollgate_redis_errors_total{{operation="{operation}"}}"#);
+        assert!(sample(&metrics, &alone) >= Some(1.0), "{metrics}");
+    }
 
     proxy.restore();
     assert!(

@@ -195,7 +195,13 @@ async fn run(
     let generation = responses.generation();
     let mut response = complete(counter.scope(http.schema.execute(request)).await);
     let actual = actual_cost(&response.data).min(requested);
-    let status = state.budgets.give_back(&client, requested - actual).await;
+    // Nothing to give back, nothing to ask the budget (a Redis round trip
+    // with REDIS_URL): the status after taking stands.
+    let status = if actual < requested {
+        state.budgets.give_back(&client, requested - actual).await
+    } else {
+        status
+    };
     let cost = cost_extension(requested, actual, status);
     if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty())
         && let Ok(answer) = serde_json::value::to_raw_value(&response.data)
