@@ -12,6 +12,10 @@ With --telemetry, Q1 and Q2 uncached run twice more: with Prometheus metrics
 recorded (METRICS_ADDR), and with metrics and every request's spans exported
 over OTLP/HTTP to a receiver in this script; every other row has both off.
 
+With --redis, Q1 and Q2 uncached and Q2 from the response cache run once
+more with REDIS_URL (Redis on 127.0.0.1:6379): the limits are then shared
+through Redis, two round trips per request.
+
 With --peers, two reference rows answer Q1 in the same run: PostGraphile v5
 (bench/peers/postgraphile, installed with npm on first use) over the same
 database, and the async-graphql floor (bench/floor): the same object types
@@ -19,7 +23,7 @@ answering from rows held in memory, with no SQL, no auth and no limits.
 
 Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
                               [--skip-seed] [--only PREFIX] [--no-write] [--binary PATH]
-                              [--peers] [--telemetry]
+                              [--peers] [--telemetry] [--redis]
 """
 
 import argparse
@@ -319,6 +323,10 @@ def main():
         help="also measure Q1 and Q2 uncached with metrics on, and with metrics on and traces exported",
     )
     parser.add_argument(
+        "--redis", action="store_true",
+        help="also measure Q1 and Q2 uncached and Q2 from the response cache with REDIS_URL set",
+    )
+    parser.add_argument(
         "--peers", action="store_true",
         help="also measure PostGraphile v5 answering Q1's equivalent on the same database, and "
         "the async-graphql floor answering Q1 from memory (bench/floor)",
@@ -371,6 +379,12 @@ def main():
         for query, body, auth in (("Q1", Q1, token), ("Q2", Q2, None)):
             scenarios.append((f"{query}, caches off, metrics on", metrics, "/graphql", {"query": body}, auth))
             scenarios.append((f"{query}, caches off, metrics on, traces exported", traced, "/graphql", {"query": body}, auth))
+    if args.redis:
+        redis = {"REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379"), "REDIS_PREFIX": f"bench-{os.getpid()}"}
+        uncached = dict(redis, ENTITY_CACHE="false", RESPONSE_CACHE="false")
+        scenarios.append(("Q1, caches off, REDIS_URL", uncached, "/graphql", {"query": Q1}, token))
+        scenarios.append(("Q2, caches off, REDIS_URL", uncached, "/graphql", {"query": Q2}, None))
+        scenarios.append(("Q2, response cache, REDIS_URL", dict(redis, ENTITY_CACHE="true", RESPONSE_CACHE="true"), "/graphql", {"query": Q2}, None))
     if args.peers:
         scenarios.append(("async-graphql floor: Q1 from memory", Floor, "/graphql", {"query": Q1}, None))
         scenarios.append(("PostGraphile v5, Q1's equivalent", PostGraphile, "/graphql", {"query": Q1_POSTGRAPHILE}, None))
