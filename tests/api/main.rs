@@ -27,6 +27,7 @@ mod scale_out;
 mod schema;
 mod security;
 mod shutdown;
+mod sse;
 mod startup;
 mod statements;
 mod telemetry;
