@@ -370,31 +370,3 @@ async fn requests_that_post_refuses_are_refused_with_the_same_http_errors() {
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&response.json()), "BAD_REQUEST");
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_subscription_over_sse_ends_without_complete_on_shutdown() {
-    let app = TestApp::spawn().await;
-    let mut events = subscribe(
-        &app,
-        None,
-        "subscription { stockChanged { id } }",
-        json!({}),
-    )
-    .await;
-    events.listening().await;
-    app.state.shutdown.begin();
-    let ended = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match events.body.frame().await {
-                None => return true,
-                Some(Ok(frame)) => {
-                    let data = frame.into_data().unwrap_or_default();
-                    assert!(!String::from_utf8_lossy(&data).contains("complete"));
-                }
-                Some(Err(_)) => return false,
-            }
-        }
-    })
-    .await;
-    assert_eq!(ended, Ok(true), "the stream ends, without `complete`");
-}

@@ -1,6 +1,8 @@
 //! GraphQL over HTTP, per the GraphQL-over-HTTP specification: POST with a
 //! JSON body (single operation or a bounded batch), GET for queries only,
-//! `Accept` negotiation, and HTTP status codes that tell request errors apart.
+//! `Accept` negotiation, and HTTP status codes that tell request errors apart;
+//! and, for clients that accept `text/event-stream`, the same requests
+//! answered as graphql-sse event streams (`sse`).
 
 mod body;
 mod execute;
