@@ -370,3 +370,19 @@ async fn requests_that_post_refuses_are_refused_with_the_same_http_errors() {
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&response.json()), "BAD_REQUEST");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_over_sse_ends_unauthenticated_when_its_token_expires() {
+    let app = TestApp::with(|a| a.access_token_ttl_secs = Some("3".into())).await;
+    let ada = app.register("ada@example.com").await;
+    let mut events = subscribe(&app, Some(&ada.access_token), ORDER_STATUS, json!({})).await;
+    events.listening().await;
+    let (event, data) = events
+        .next(Duration::from_secs(6))
+        .await
+        .expect("an event at expiry");
+    assert_eq!(event, "next");
+    let expired: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(error_code(&expired), "UNAUTHENTICATED", "{expired}");
+    events.completes().await;
+}
