@@ -403,6 +403,18 @@ async fn only_trusted_documents_run_in_only_trusted_mode() {
 }
 
 #[tokio::test]
+async fn report_mode_runs_every_document() {
+    let (app, hash, _dir) = trusting("report").await;
+    let by_id = app.post_json(&json!({ "documentId": hash })).await;
+    assert!(by_id.json()["data"]["products"].is_object());
+    let untrusted = app
+        .post_json(&json!({ "query": "{ products(first: 1) { edges { node { sku } } } }" }))
+        .await;
+    assert_eq!(untrusted.status, StatusCode::OK);
+    assert!(untrusted.json()["data"]["products"].is_object());
+}
+
+#[tokio::test]
 async fn cors_answers_allowed_origins_only() {
     let preflight = |origin: &str| {
         Request::builder()

@@ -394,6 +394,52 @@ async fn subscriptions_over_sse_are_counted_until_the_client_leaves() {
     wait_until(|| counted(0.0)).await;
 }
 
+#[tokio::test]
+async fn report_mode_counts_and_logs_documents_outside_the_manifest_once_each() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let known = "query Known { products(first: 1) { edges { node { sku } } } }";
+    let manifest = dir.path().join("manifest.json");
+    std::fs::write(
+        &manifest,
+        json!({ hex(&Sha256::digest(known)): known }).to_string(),
+    )
+    .unwrap();
+    let server = Server::start(&[
+        ("DATABASE_URL", &database.url),
+        ("METRICS_ADDR", "127.0.0.1:0"),
+        ("TRUSTED_DOCUMENTS", "report"),
+        ("TRUSTED_DOCUMENTS_MANIFEST", manifest.to_str().unwrap()),
+    ])
+    .unwrap();
+    let untrusted = "query Stranger { products(first: 2) { edges { node { sku } } } }";
+    let counted = "tollgate_untrusted_documents_total";
+
+    let response = server.query(known);
+    assert!(response.contains(r#""products""#), "{response}");
+    assert_eq!(sample(&server.metrics(), counted), None);
+    for _ in 0..2 {
+        let response = server.query(untrusted);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains(r#""products""#), "{response}");
+    }
+
+    assert_eq!(sample(&server.metrics(), counted), Some(2.0));
+    let hash = hex(&Sha256::digest(untrusted));
+    let logged: Vec<String> = server
+        .stdout()
+        .into_iter()
+        .filter(|line| line.contains("trusted-documents manifest"))
+        .collect();
+    assert_eq!(logged.len(), 1, "logged once: {logged:?}");
+    assert!(logged[0].contains(&hash), "{logged:?}");
+    assert!(logged[0].contains("Stranger"), "{logged:?}");
+    assert!(
+        !logged[0].contains("products(first"),
+        "no document text: {logged:?}"
+    );
+}
+
 /// Polls `done` for up to ten seconds.
 async fn wait_until(done: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
