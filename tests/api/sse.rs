@@ -89,6 +89,8 @@ async fn stream(app: &TestApp, request: Request<Body>) -> Events {
     assert_eq!(headers[header::CONTENT_TYPE], "text/event-stream");
     assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
     assert_eq!(headers["x-accel-buffering"], "no");
+    // Never compressed: gzip would hold events back.
+    assert!(headers.get(header::CONTENT_ENCODING).is_none());
     Events {
         body: response.into_body(),
         buffer: String::new(),
@@ -98,7 +100,8 @@ async fn stream(app: &TestApp, request: Request<Body>) -> Events {
 fn post(token: Option<&str>, body: &Value) -> Request<Body> {
     let mut request = Request::post("/graphql")
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "text/event-stream");
+        .header(header::ACCEPT, "text/event-stream")
+        .header(header::ACCEPT_ENCODING, "gzip");
     if let Some(token) = token {
         request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -208,7 +211,7 @@ async fn an_anonymous_order_subscription_over_sse_is_unauthenticated() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn anyone_hears_stock_changes_over_sse_and_a_get_may_subscribe() {
+async fn anyone_hears_stock_changes_over_sse_past_the_request_timeout_and_a_get_may_subscribe() {
     let shop = Shop::open().await;
     let mug = shop
         .app
@@ -226,9 +229,15 @@ async fn anyone_hears_stock_changes_over_sse_and_a_get_may_subscribe() {
         .header(header::ACCEPT, "text/event-stream")
         .body(Body::empty())
         .unwrap();
-    let mut events = stream(&shop.app, get).await;
+    // The request timeout bounds the answer's start, not a stream.
+    let app = shop
+        .app
+        .sibling(|a| a.request_timeout_secs = Some("1".into()))
+        .await;
+    let mut events = stream(&app, get).await;
     events.listening().await;
-    shop.app.place_order(&shop.ada, &[(&mug, 3)]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    app.place_order(&shop.ada, &[(&mug, 3)]).await;
     let heard = events.result().await;
     assert_eq!(
         heard["data"]["stockChanged"],
@@ -349,7 +358,9 @@ async fn without_text_event_stream_in_accept_nothing_changes() {
 async fn requests_that_post_refuses_are_refused_with_the_same_http_errors() {
     let app = TestApp::spawn().await;
     let batch = json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]);
-    let response = app.request(post(None, &batch)).await;
+    let mut request = post(None, &batch);
+    request.headers_mut().remove(header::ACCEPT_ENCODING);
+    let response = app.request(request).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(error_code(&response.json()), "BAD_REQUEST");
     let not_json = Request::post("/graphql")
