@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     app::{AppState, Http, client},
-    auth::{self, ConnectionToken, Viewer},
+    auth::{self, Viewer},
     cache::responses::Answer,
     db::StatementCounter,
     error::{AppError, code},
@@ -35,7 +35,7 @@ pub enum Via {
 }
 
 /// Who spends the cost budget: the user when signed in, else the client IP.
-fn budget_key(meta: &RequestMeta) -> String {
+pub(super) fn budget_key(meta: &RequestMeta) -> String {
     match meta.viewer.user_id() {
         Some(id) => format!("user:{id}"),
         None => format!("ip:{}", meta.client_ip),
@@ -99,7 +99,7 @@ pub async fn execute(
         observed.checked(&prepared.document, &prepared.request.query, prepared.cost);
         if reply.event_stream && is_subscription(&prepared) {
             observed.finish(&[], None);
-            return subscribe(http, reply, meta, token, prepared).await;
+            return sse::subscribe(http, reply, meta, token, prepared).await;
         }
         if via == Via::Get && !is_query(&prepared) {
             observed.refused(code::BAD_REQUEST);
@@ -199,7 +199,7 @@ async fn run(
 
 /// Takes an operation's cost from the client's budget: the points taken and
 /// the bucket's state, or the response that refuses the operation.
-async fn charge(
+pub(super) async fn charge(
     state: &AppState,
     client: &str,
     cost: u64,
@@ -227,24 +227,6 @@ async fn charge(
             Err(response)
         }
     }
-}
-
-/// Starts a subscription over an event stream, within the client's cost
-/// budget like any operation over HTTP (charged once, when it starts).
-async fn subscribe(
-    http: &Http,
-    reply: Reply,
-    meta: RequestMeta,
-    token: Option<ConnectionToken>,
-    prepared: Prepared,
-) -> HttpResponse {
-    let state = &http.state;
-    if state.config.guardrails
-        && let Err(refused) = charge(state, &budget_key(&meta), prepared.cost).await
-    {
-        return reply.executed(BatchResponse::Single(refused));
-    }
-    sse::subscribe(http, reply, meta, token, prepared)
 }
 
 /// Whether the operation is a subscription.

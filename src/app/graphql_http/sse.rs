@@ -16,7 +16,7 @@
 
 use std::{convert::Infallible, pin::Pin, time::Duration};
 
-use async_graphql::Response;
+use async_graphql::{BatchResponse, Response};
 use axum::{
     http::HeaderValue,
     response::{
@@ -32,9 +32,13 @@ use futures_util::{
 };
 use tokio::time::{Instant, sleep_until};
 
-use super::{operation::Prepared, response::Reply};
+use super::{
+    execute::{budget_key, charge},
+    operation::Prepared,
+    response::Reply,
+};
 use crate::{
-    app::Http,
+    app::{Http, shutdown::Shutdown},
     auth::ConnectionToken,
     db::StatementCounter,
     error::AppError,
@@ -61,10 +65,11 @@ pub fn answer(bodies: Vec<String>, statements: Option<u64>) -> HttpResponse {
     response
 }
 
-/// Runs a subscription that passed every check, as `meta`'s viewer, its
-/// events streamed until it ends, the client leaves, shutdown begins or
-/// the access token expires.
-pub fn subscribe(
+/// Starts a subscription that passed every check, within the client's cost
+/// budget like any operation over HTTP (charged once, when it starts), as
+/// `meta`'s viewer; its events are streamed until it ends, the client
+/// leaves, shutdown begins or the access token expires.
+pub async fn subscribe(
     http: &Http,
     reply: Reply,
     meta: RequestMeta,
@@ -72,6 +77,11 @@ pub fn subscribe(
     prepared: Prepared,
 ) -> HttpResponse {
     let state = &http.state;
+    if state.config.guardrails
+        && let Err(refused) = charge(state, &budget_key(&meta), prepared.cost).await
+    {
+        return reply.executed(BatchResponse::Single(refused));
+    }
     let expires_at = token.as_ref().map(|t| {
         let remaining = (t.expires_at() - Utc::now().timestamp()).max(0) as u64;
         Instant::now() + Duration::from_secs(remaining)
@@ -86,32 +96,44 @@ pub fn subscribe(
         request = request.data(token);
     }
     let document = prepared.document;
-    let results = {
-        let reply = reply.clone();
-        http.schema
-            .execute_stream(request)
-            .map(move |mut response| {
-                guard::complete(&document, name.as_deref(), &mut response);
-                reply.to_json(response)
-            })
-            .boxed()
-    };
-    let shutdown = state.shutdown.begun();
-    let stop = async move {
+    let to_json = reply.clone();
+    let results = http
+        .schema
+        .execute_stream(request)
+        .map(move |mut response| {
+            guard::complete(&document, name.as_deref(), &mut response);
+            to_json.to_json(response)
+        });
+    let stop = stop(&state.shutdown, expires_at);
+    respond(events(reply, results.boxed(), stop))
+}
+
+/// Why a subscription stops before it ends, when it does.
+fn stop(shutdown: &Shutdown, expires_at: Option<Instant>) -> BoxFuture<'static, Stop> {
+    let shutdown = shutdown.begun();
+    async move {
         tokio::select! {
             () = shutdown => Stop::Shutdown,
             () = expiry(expires_at) => Stop::Expired,
         }
     }
-    .boxed();
+    .boxed()
+}
+
+/// The events of a subscription's results (JSON bodies), counted as a
+/// running subscription until the stream is dropped.
+fn events(
+    reply: Reply,
+    results: BoxStream<'static, String>,
+    stop: BoxFuture<'static, Stop>,
+) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
     let running = Running {
         reply,
         results,
         stop,
         _active: ActiveSubscription::start(),
     };
-    let events = stream::unfold(Phase::Starting(Box::new(running)), step);
-    respond(events.map(Ok::<_, Infallible>))
+    stream::unfold(Phase::Starting(Box::new(running)), step).map(Ok)
 }
 
 /// A subscription in progress.
