@@ -20,7 +20,7 @@ use std::{
 use sea_orm::sqlx::{postgres::PgConnectOptions, sqlite::SqliteConnectOptions};
 
 use crate::{
-    graphql::trusted::TrustedDocuments,
+    graphql::trusted::{Mode as TrustedMode, TrustedDocuments},
     limits::{Limits, budget::BudgetConfig},
 };
 
@@ -363,7 +363,7 @@ impl Config {
                 on_in_development,
             )?,
             trusted: Arc::new(TrustedDocuments::load(
-                parse_trusted_only(args.trusted_documents.as_deref())?,
+                parse_trusted_mode(args.trusted_documents.as_deref())?,
                 non_empty(args.trusted_documents_manifest.as_deref()).as_deref(),
             )?),
             hsts: parse_bool("HSTS", args.hsts.as_deref(), defaults::HSTS)?,
@@ -533,13 +533,14 @@ fn parse_database_url(value: Option<&str>) -> Result<String, ConfigError> {
     Ok(url)
 }
 
-fn parse_trusted_only(value: Option<&str>) -> Result<bool, ConfigError> {
+fn parse_trusted_mode(value: Option<&str>) -> Result<TrustedMode, ConfigError> {
     match or_default(value, defaults::TRUSTED_DOCUMENTS) {
-        "off" => Ok(false),
-        "only" => Ok(true),
+        "off" => Ok(TrustedMode::Off),
+        "report" => Ok(TrustedMode::Report),
+        "only" => Ok(TrustedMode::Only),
         other => Err(ConfigError::new(
             "TRUSTED_DOCUMENTS",
-            format!("expected only or off, got {other:?}"),
+            format!("expected only, report or off, got {other:?}"),
         )),
     }
 }
@@ -689,7 +690,7 @@ mod tests {
     #[test]
     fn each_bad_value_names_its_variable() {
         type Case = (&'static str, fn(&mut ConfigArgs));
-        let cases: [Case; 15] = [
+        let cases: [Case; 16] = [
             ("TRUSTED_PROXIES", |a| {
                 a.trusted_proxies = Some("10.0.0.1, proxy".into())
             }),
@@ -718,6 +719,9 @@ mod tests {
             }),
             ("TRUSTED_DOCUMENTS_MANIFEST", |a| {
                 a.trusted_documents = Some("only".into())
+            }),
+            ("TRUSTED_DOCUMENTS_MANIFEST", |a| {
+                a.trusted_documents = Some("report".into())
             }),
             ("REDIS_URL", |a| {
                 a.redis_url = Some("http://:hunter2@cache:6379".into())

@@ -48,6 +48,7 @@ pub async fn with_bodies(request: Request, next: Next) -> Response {
         request_id,
         response_type: ResponseType::Json,
         statements: None,
+        event_stream: false,
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);

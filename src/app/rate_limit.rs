@@ -100,6 +100,7 @@ pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Re
             request_id,
             response_type: ResponseType::Json,
             statements: None,
+            event_stream: false,
         };
         return reply.refuse(
             StatusCode::TOO_MANY_REQUESTS,

@@ -147,14 +147,29 @@ pub async fn recheck(
 /// anything but a valid bearer token (of a live session, for Tollgate's own)
 /// grants nothing.
 pub async fn authenticate(state: &crate::app::AppState, authorization: Option<&str>) -> Viewer {
+    authenticate_keeping(state, authorization).await.0
+}
+
+/// The viewer an `Authorization` header stands for, with the token that a
+/// subscription re-checks on every event when the viewer is signed in.
+pub async fn authenticate_keeping(
+    state: &crate::app::AppState,
+    authorization: Option<&str>,
+) -> (Viewer, Option<ConnectionToken>) {
     let Some(header) = authorization.map(str::trim).filter(|h| !h.is_empty()) else {
-        return Viewer::Anonymous;
+        return (Viewer::Anonymous, None);
     };
     match header.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
-            verify_bearer(state, token.trim()).await.0
+            match verify_bearer(state, token.trim()).await {
+                (viewer @ Viewer::User { .. }, kept) => (viewer, kept),
+                (viewer, _) => (viewer, None),
+            }
         }
-        _ => Viewer::Rejected("the Authorization header must be `Bearer <token>`"),
+        _ => (
+            Viewer::Rejected("the Authorization header must be `Bearer <token>`"),
+            None,
+        ),
     }
 }
 

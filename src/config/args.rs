@@ -167,7 +167,8 @@ pub struct ConfigArgs {
     /// Answer introspection queries [default: on in development, off in production]
     #[arg(long, env = "INTROSPECTION", global = true)]
     pub introspection: Option<String>,
-    /// `only` accepts only the documents of the manifest, `off` any document.
+    /// `only` accepts only the documents of the manifest, `report` any document
+    /// (counting and logging those outside the manifest), `off` any document.
     #[arg(long, env = "TRUSTED_DOCUMENTS", global = true)]
     #[arg(default_value = defaults::TRUSTED_DOCUMENTS)]
     pub trusted_documents: Option<String>,

@@ -1,15 +1,16 @@
-//! What every operation goes through before it runs, over HTTP and WebSocket
-//! alike: its document found ([`persisted`]), the size and nesting of its
-//! text, parsing (with a cache of parsed documents), required variables,
-//! the operation limits, `Int` ranges and introspection. Done here rather
-//! than in schema extensions: any extension sends every field through
-//! async-graphql's slow resolve path.
+//! What every operation goes through before it runs, over HTTP, SSE and
+//! WebSocket alike: its document found ([`persisted`]), the size and nesting
+//! of its text, parsing (with a cache of parsed documents), the report of a
+//! document outside the trusted manifest (`TRUSTED_DOCUMENTS=report`),
+//! required variables, the operation limits, `Int` ranges and introspection.
+//! Done here rather than in schema extensions: any extension sends every
+//! field through async-graphql's slow resolve path.
 
 use std::{collections::HashSet, sync::Arc};
 
 use async_graphql::{
     Request, Response, ServerError, Value, Variables,
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
 };
 
 use super::{persisted, shape::shape};
@@ -75,6 +76,9 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
             vec![AppError::ParseFailed(err.to_string()).to_server_error(pos)]
         })?;
     let name = request.operation_name.as_deref();
+    state
+        .trusted
+        .report(&request.query, operation_name(&document, name));
     let analysis = if state.config.guardrails {
         check(limits, &document, name, &request.variables)?
     } else {
@@ -98,6 +102,17 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
     }
     request.set_parsed_query(ExecutableDocument::clone(&document));
     Ok(Checked { analysis, document })
+}
+
+/// The name of the operation to run: the one asked for, else the name of
+/// the document's only operation.
+fn operation_name<'a>(document: &'a ExecutableDocument, asked: Option<&'a str>) -> Option<&'a str> {
+    asked.or(match &document.operations {
+        DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    })
 }
 
 /// Completes a response's errored fields as the GraphQL spec says (see

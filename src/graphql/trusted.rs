@@ -3,31 +3,56 @@
 //! text, the key bare lower-case hex or, as client-preset writes it,
 //! `sha256:<hex>`). Clients name a document by `documentId` (`sha256:<hex>`
 //! or bare hex) or `extensions.persistedQuery.sha256Hash`; in only-trusted
-//! mode nothing else runs, over HTTP or WebSocket.
+//! mode nothing else runs, over HTTP, SSE or WebSocket. In report mode
+//! everything runs, and the documents outside the manifest are counted and
+//! logged, so that operators see what safelisting would refuse before they
+//! turn it on.
 
-use std::{collections::HashMap, fmt, sync::Arc};
+use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
-use crate::{cache::documents::sha256_hex, config::ConfigError};
+use moka::sync::Cache;
+
+use crate::{cache::documents::sha256_hex, config::ConfigError, telemetry::metrics};
 
 const MANIFEST: &str = "TRUSTED_DOCUMENTS_MANIFEST";
 
-/// The manifest, and whether only its documents may run.
+/// How long a reported document stays quiet in the log (it is counted
+/// every time).
+const REPORT_QUIET: Duration = Duration::from_secs(3600);
+/// The most documents kept quiet at once.
+const REPORT_QUIET_CAPACITY: u64 = 10_000;
+
+/// What `TRUSTED_DOCUMENTS` does with documents outside the manifest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// They run, unnoticed.
+    #[default]
+    Off,
+    /// They run, and are counted and logged.
+    Report,
+    /// They are refused.
+    Only,
+}
+
+/// The manifest, and what becomes of the documents outside it.
 #[derive(Default)]
 pub struct TrustedDocuments {
-    only: bool,
+    mode: Mode,
     documents: HashMap<String, Arc<str>>,
+    /// The hashes of the documents reported lately, not logged again.
+    reported: Option<Cache<String, ()>>,
 }
 
 impl TrustedDocuments {
     /// Reads and checks the manifest (every key must be its document's hash).
     /// Part of loading the configuration, so a bad manifest stops start-up
     /// before the database is touched.
-    pub fn load(only: bool, manifest: Option<&str>) -> Result<Self, ConfigError> {
+    pub fn load(mode: Mode, manifest: Option<&str>) -> Result<Self, ConfigError> {
         let Some(path) = manifest else {
-            if only {
+            if mode != Mode::Off {
                 return Err(ConfigError::new(
                     MANIFEST,
-                    "required when TRUSTED_DOCUMENTS=only",
+                    "required when TRUSTED_DOCUMENTS is only or report",
                 ));
             }
             return Ok(Self::default());
@@ -57,11 +82,43 @@ impl TrustedDocuments {
             }
             documents.insert(hash, Arc::from(document));
         }
-        Ok(Self { only, documents })
+        let reported = (mode == Mode::Report).then(|| {
+            Cache::builder()
+                .max_capacity(REPORT_QUIET_CAPACITY)
+                .time_to_live(REPORT_QUIET)
+                .build()
+        });
+        Ok(Self {
+            mode,
+            documents,
+            reported,
+        })
     }
 
     pub fn only(&self) -> bool {
-        self.only
+        self.mode == Mode::Only
+    }
+
+    /// In report mode, counts `query` when it is not in the manifest, and
+    /// logs its hash and operation name, once an hour per document.
+    pub fn report(&self, query: &str, operation_name: Option<&str>) {
+        let Some(reported) = &self.reported else {
+            return;
+        };
+        let hash = sha256_hex(query);
+        if self.documents.contains_key(&hash) {
+            return;
+        }
+        metrics::untrusted_document();
+        if reported.contains_key(&hash) {
+            return;
+        }
+        tracing::warn!(
+            document_hash = %hash,
+            operation = operation_name.unwrap_or(""),
+            "a document outside the trusted-documents manifest ran (TRUSTED_DOCUMENTS=report)"
+        );
+        reported.insert(hash, ());
     }
 
     /// The document named `id` (`sha256:<hex>` or bare hex).
@@ -103,7 +160,7 @@ fn manifest_hash(key: &str) -> Result<String, ConfigError> {
 impl fmt::Debug for TrustedDocuments {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TrustedDocuments")
-            .field("only", &self.only)
+            .field("mode", &self.mode)
             .field("documents", &self.documents.len())
             .finish()
     }

@@ -24,6 +24,7 @@ pub mod name {
     pub const CACHE_REQUESTS: &str = "tollgate_cache_requests_total";
     pub const LIMIT_REFUSALS: &str = "tollgate_limit_refusals_total";
     pub const SUBSCRIPTIONS_ACTIVE: &str = "tollgate_subscriptions_active";
+    pub const UNTRUSTED_DOCUMENTS: &str = "tollgate_untrusted_documents_total";
     pub const BUILD_INFO: &str = "tollgate_build_info";
     pub const REDIS_UP: &str = "tollgate_redis_up";
     pub const REDIS_OUTAGES: &str = "tollgate_redis_outages_total";
@@ -110,6 +111,10 @@ fn describe() {
         "Requests and operations refused by a limit, by reason"
     );
     describe_gauge!(name::SUBSCRIPTIONS_ACTIVE, "Subscriptions running");
+    describe_counter!(
+        name::UNTRUSTED_DOCUMENTS,
+        "Operations run with a document outside the trusted-documents manifest (TRUSTED_DOCUMENTS=report)"
+    );
     describe_gauge!(name::BUILD_INFO, "The running build, by version");
     describe_gauge!(
         name::REDIS_UP,
@@ -207,6 +212,11 @@ pub fn refusal(reason: &'static str) {
         return;
     }
     counter!(name::LIMIT_REFUSALS, "reason" => reason).increment(1);
+}
+
+/// An operation whose document is outside the trusted-documents manifest.
+pub fn untrusted_document() {
+    counter!(name::UNTRUSTED_DOCUMENTS).increment(1);
 }
 
 /// A running subscription, counted until dropped.

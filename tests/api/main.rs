@@ -28,6 +28,7 @@ mod schema;
 mod security;
 mod shared_limits;
 mod shutdown;
+mod sse;
 mod startup;
 mod statements;
 mod telemetry;

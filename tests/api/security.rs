@@ -327,21 +327,31 @@ async fn introspection_is_exempt_from_depth_and_cost() {
     assert!(body.get("errors").is_none(), "{body}");
 }
 
-#[tokio::test]
-async fn only_trusted_documents_run_in_only_trusted_mode() {
+/// The document every app of [`trusting`] trusts.
+pub const TRUSTED: &str = "query Catalog { products(first: 2) { edges { node { sku } } } }";
+
+/// A seeded app with `TRUSTED_DOCUMENTS=mode` and a manifest of [`TRUSTED`];
+/// its hash; the folder of the manifest.
+pub async fn trusting(mode: &str) -> (TestApp, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let trusted = "query Catalog { products(first: 2) { edges { node { sku } } } }";
-    let hash = crate::caching::sha256(trusted);
+    let hash = crate::caching::sha256(TRUSTED);
     let manifest = dir.path().join("manifest.json");
     std::fs::File::create(&manifest)
         .unwrap()
-        .write_all(json!({ hash.clone(): trusted }).to_string().as_bytes())
+        .write_all(json!({ hash.clone(): TRUSTED }).to_string().as_bytes())
         .unwrap();
     let app = TestApp::seeded_with(|a| {
-        a.trusted_documents = Some("only".into());
+        a.trusted_documents = Some(mode.into());
         a.trusted_documents_manifest = Some(manifest.display().to_string());
     })
     .await;
+    (app, hash, dir)
+}
+
+#[tokio::test]
+async fn only_trusted_documents_run_in_only_trusted_mode() {
+    let (app, hash, _dir) = trusting("only").await;
+    let trusted = TRUSTED;
     let by_id = app
         .post_json(&json!({ "documentId": format!("sha256:{hash}") }))
         .await;
@@ -390,6 +400,18 @@ async fn only_trusted_documents_run_in_only_trusted_mode() {
         refused["payload"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
         "{refused}"
     );
+}
+
+#[tokio::test]
+async fn report_mode_runs_every_document() {
+    let (app, hash, _dir) = trusting("report").await;
+    let by_id = app.post_json(&json!({ "documentId": hash })).await;
+    assert!(by_id.json()["data"]["products"].is_object());
+    let untrusted = app
+        .post_json(&json!({ "query": "{ products(first: 1) { edges { node { sku } } } }" }))
+        .await;
+    assert_eq!(untrusted.status, StatusCode::OK);
+    assert!(untrusted.json()["data"]["products"].is_object());
 }
 
 #[tokio::test]

@@ -366,6 +366,80 @@ async fn running_subscriptions_are_counted_until_they_end() {
     wait_until(|| counted(0.0)).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriptions_over_sse_are_counted_until_the_client_leaves() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let database = TestDatabase::create().await;
+    let server = Server::start(&[
+        ("DATABASE_URL", &database.url),
+        ("METRICS_ADDR", "127.0.0.1:0"),
+    ])
+    .unwrap();
+    let active = "tollgate_subscriptions_active";
+    let body = json!({ "query": "subscription Stock { stockChanged { id stock } }" }).to_string();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nhost: localhost\r\naccept: text/event-stream\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut client = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    client.write_all(request.as_bytes()).await.unwrap();
+    let mut head = vec![0; 4096];
+    let read = client.read(&mut head).await.unwrap();
+    let head = String::from_utf8_lossy(&head[..read]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let counted = |value: f64| sample(&server.metrics(), active) == Some(value);
+    wait_until(|| counted(1.0)).await;
+
+    drop(client);
+    wait_until(|| counted(0.0)).await;
+}
+
+#[tokio::test]
+async fn report_mode_counts_and_logs_documents_outside_the_manifest_once_each() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let known = "query Known { products(first: 1) { edges { node { sku } } } }";
+    let manifest = dir.path().join("manifest.json");
+    std::fs::write(
+        &manifest,
+        json!({ hex(&Sha256::digest(known)): known }).to_string(),
+    )
+    .unwrap();
+    let server = Server::start(&[
+        ("DATABASE_URL", &database.url),
+        ("METRICS_ADDR", "127.0.0.1:0"),
+        ("TRUSTED_DOCUMENTS", "report"),
+        ("TRUSTED_DOCUMENTS_MANIFEST", manifest.to_str().unwrap()),
+    ])
+    .unwrap();
+    let untrusted = "query Stranger { products(first: 2) { edges { node { sku } } } }";
+    let counted = "tollgate_untrusted_documents_total";
+
+    let response = server.query(known);
+    assert!(response.contains(r#""products""#), "{response}");
+    assert_eq!(sample(&server.metrics(), counted), None);
+    for _ in 0..2 {
+        let response = server.query(untrusted);
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains(r#""products""#), "{response}");
+    }
+
+    assert_eq!(sample(&server.metrics(), counted), Some(2.0));
+    let hash = hex(&Sha256::digest(untrusted));
+    let logged: Vec<String> = server
+        .stdout()
+        .into_iter()
+        .filter(|line| line.contains("trusted-documents manifest"))
+        .collect();
+    assert_eq!(logged.len(), 1, "logged once: {logged:?}");
+    assert!(logged[0].contains(&hash), "{logged:?}");
+    assert!(logged[0].contains("Stranger"), "{logged:?}");
+    assert!(
+        !logged[0].contains("products(first"),
+        "no document text: {logged:?}"
+    );
+}
+
 /// Polls `done` for up to ten seconds.
 async fn wait_until(done: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

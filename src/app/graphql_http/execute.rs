@@ -11,9 +11,10 @@ use super::{
     incoming::Incoming,
     operation::{self, Prepared, Unprepared},
     response::{Public, Reply},
+    sse,
 };
 use crate::{
-    app::{Http, client},
+    app::{AppState, Http, client},
     auth::{self, Viewer},
     cache::responses::Answer,
     db::StatementCounter,
@@ -21,7 +22,7 @@ use crate::{
     graphql::{Loaders, RequestMeta, guard},
     limits::{
         analysis,
-        budget::{Taken, actual_cost, cost_extension},
+        budget::{Taken, ThrottleStatus, actual_cost, cost_extension},
     },
     telemetry::{Observed, metrics},
 };
@@ -34,7 +35,7 @@ pub enum Via {
 }
 
 /// Who spends the cost budget: the user when signed in, else the client IP.
-fn budget_key(meta: &RequestMeta) -> String {
+pub(super) fn budget_key(meta: &RequestMeta) -> String {
     match meta.viewer.user_id() {
         Some(id) => format!("user:{id}"),
         None => format!("ip:{}", meta.client_ip),
@@ -57,7 +58,7 @@ pub async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let viewer = auth::authenticate(state, authorization).await;
+    let (viewer, token) = auth::authenticate_keeping(state, authorization).await;
     let anonymous = viewer == Viewer::Anonymous;
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
@@ -83,7 +84,7 @@ pub async fn execute(
             Err(Unprepared::Untrusted) => {
                 let error = AppError::Untrusted.to_server_error(None);
                 observed.finish(std::slice::from_ref(&error), 0);
-                if !batched {
+                if !batched && !reply.event_stream {
                     return reply.refuse(StatusCode::BAD_REQUEST, AppError::Untrusted);
                 }
                 responses.push(Response::from_errors(vec![error]));
@@ -96,6 +97,10 @@ pub async fn execute(
             }
         };
         observed.checked(&prepared.document, &prepared.request.query, prepared.cost);
+        if reply.event_stream && is_subscription(&prepared) {
+            observed.finish(&[], None);
+            return sse::subscribe(http, reply, meta, token, prepared).await;
+        }
         if via == Via::Get && !is_query(&prepared) {
             observed.refused(code::BAD_REQUEST);
             return reply.only_queries_over_get();
@@ -158,28 +163,9 @@ async fn run(
         return Ran::Response(complete(counter.scope(http.schema.execute(request)).await));
     }
     let client = budget_key(meta);
-    // An operation over the cost limit is refused by the limits, not charged.
-    let requested = if prepared.cost > state.config.limits.cost {
-        0
-    } else {
-        prepared.cost
-    };
-    let status = match state.budgets.take(&client, requested).await {
-        Taken::Granted(status) => status,
-        Taken::Refused {
-            retry_after,
-            status,
-        } => {
-            metrics::refusal("budget");
-            let limited = AppError::RateLimited { retry_after }.to_server_error(None);
-            let mut response = Response::from_errors(vec![limited]);
-            let cost = cost_extension(requested, 0, status);
-            response.extensions.insert(
-                "cost".into(),
-                async_graphql::Value::from_json(cost).unwrap_or_default(),
-            );
-            return Ran::Response(response);
-        }
+    let (requested, status) = match charge(state, &client, prepared.cost).await {
+        Ok(charged) => charged,
+        Err(refused) => return Ran::Response(refused),
     };
     let responses = &state.caches.responses;
     let max_age = responses.max_age();
@@ -215,6 +201,45 @@ async fn run(
         async_graphql::Value::from_json(cost).unwrap_or_default(),
     );
     Ran::Response(response)
+}
+
+/// Takes an operation's cost from the client's budget: the points taken and
+/// the bucket's state, or the response that refuses the operation.
+pub(super) async fn charge(
+    state: &AppState,
+    client: &str,
+    cost: u64,
+) -> Result<(u64, ThrottleStatus), Response> {
+    // An operation over the cost limit is refused by the limits, not charged.
+    let requested = if cost > state.config.limits.cost {
+        0
+    } else {
+        cost
+    };
+    match state.budgets.take(client, requested).await {
+        Taken::Granted(status) => Ok((requested, status)),
+        Taken::Refused {
+            retry_after,
+            status,
+        } => {
+            metrics::refusal("budget");
+            let limited = AppError::RateLimited { retry_after }.to_server_error(None);
+            let mut response = Response::from_errors(vec![limited]);
+            let cost = cost_extension(requested, 0, status);
+            response.extensions.insert(
+                "cost".into(),
+                async_graphql::Value::from_json(cost).unwrap_or_default(),
+            );
+            Err(response)
+        }
+    }
+}
+
+/// Whether the operation is a subscription.
+fn is_subscription(prepared: &Prepared) -> bool {
+    let name = prepared.request.operation_name.as_deref();
+    analysis::operation(&prepared.document, name)
+        .is_some_and(|op| op.node.ty == OperationType::Subscription)
 }
 
 /// Whether the operation is a query (a document that does not parse is left

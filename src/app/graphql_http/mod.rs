@@ -1,6 +1,8 @@
 //! GraphQL over HTTP, per the GraphQL-over-HTTP specification: POST with a
 //! JSON body (single operation or a bounded batch), GET for queries only,
-//! `Accept` negotiation, and HTTP status codes that tell request errors apart.
+//! `Accept` negotiation, and HTTP status codes that tell request errors apart;
+//! and, for clients that accept `text/event-stream`, the same requests
+//! answered as graphql-sse event streams (`sse`).
 
 mod body;
 mod execute;
@@ -8,6 +10,7 @@ mod incoming;
 mod negotiate;
 mod operation;
 mod response;
+mod sse;
 
 use std::net::IpAddr;
 
@@ -38,13 +41,9 @@ pub async fn post(
     headers: HeaderMap,
     body: Body,
 ) -> HttpResponse {
-    let Some(response_type) = negotiate::response_type(header_str(&headers, header::ACCEPT)) else {
-        return not_acceptable(request_id);
-    };
-    let reply = Reply {
-        request_id,
-        response_type,
-        statements: None,
+    let reply = match negotiated(request_id, header_str(&headers, header::ACCEPT)) {
+        Ok(reply) => reply,
+        Err(request_id) => return not_acceptable(request_id),
     };
     if !negotiate::is_json_body(header_str(&headers, header::CONTENT_TYPE)) {
         return reply.refuse(
@@ -80,6 +79,13 @@ pub async fn post(
         let message = format!("a batch must hold 1 to {batch_limit} operations");
         return reply.refuse(StatusCode::BAD_REQUEST, AppError::BadRequest(message));
     }
+    if batched && reply.event_stream {
+        let message = "a batch cannot be answered with an event stream; send one operation";
+        return reply.refuse(
+            StatusCode::BAD_REQUEST,
+            AppError::BadRequest(message.into()),
+        );
+    }
     if !operations.iter().all(Incoming::names_a_document) {
         return reply.refuse(
             StatusCode::BAD_REQUEST,
@@ -108,13 +114,9 @@ pub async fn get(
     if wants_page && http.state.config.graphiql {
         return graphiql::page().into_response();
     }
-    let Some(response_type) = negotiate::response_type(accept) else {
-        return not_acceptable(request_id);
-    };
-    let reply = Reply {
-        request_id,
-        response_type,
-        statements: None,
+    let reply = match negotiated(request_id, accept) {
+        Ok(reply) => reply,
+        Err(request_id) => return not_acceptable(request_id),
     };
     let Some(incoming) = params.ok().and_then(|Query(p)| p.into_incoming()) else {
         let message =
@@ -151,16 +153,38 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// How the request is answered, from its `Accept` header: a GraphQL response
+/// in JSON, or a graphql-sse event stream; the request id back when neither
+/// will do.
+fn negotiated(request_id: String, accept: Option<&str>) -> Result<Reply, String> {
+    let event_stream = negotiate::wants_event_stream(accept);
+    let response_type = if event_stream {
+        Some(ResponseType::Json)
+    } else {
+        negotiate::response_type(accept)
+    };
+    match response_type {
+        Some(response_type) => Ok(Reply {
+            request_id,
+            response_type,
+            statements: None,
+            event_stream,
+        }),
+        None => Err(request_id),
+    }
+}
+
 fn not_acceptable(request_id: String) -> HttpResponse {
     Reply {
         request_id,
         response_type: ResponseType::Json,
         statements: None,
+        event_stream: false,
     }
     .refuse(
         StatusCode::NOT_ACCEPTABLE,
         AppError::BadRequest(
-            "acceptable response types are application/graphql-response+json and application/json"
+            "acceptable response types are application/graphql-response+json, application/json and text/event-stream"
                 .into(),
         ),
     )

@@ -27,13 +27,7 @@ pub fn response_type(accept: Option<&str>) -> Option<ResponseType> {
         return Some(ResponseType::Json);
     };
     let mut best: Option<(f32, ResponseType)> = None;
-    for item in accept.split(',') {
-        let mut parts = item.split(';').map(str::trim);
-        let range = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let quality = parts
-            .filter_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-            .next()
-            .unwrap_or(1.0);
+    for (range, quality) in media_ranges(accept) {
         let candidate = match range.as_str() {
             "application/graphql-response+json" => ResponseType::GraphqlResponseJson,
             "application/json" | "application/*" | "*/*" => ResponseType::Json,
@@ -56,6 +50,37 @@ pub fn response_type(accept: Option<&str>) -> Option<ResponseType> {
         }
     }
     best.map(|(_, t)| t)
+}
+
+/// Whether the client asks for a graphql-sse event stream: `Accept` names
+/// `text/event-stream`, with no JSON type of a higher quality. Wildcards never
+/// choose it, so clients that do not name it get JSON as before.
+pub fn wants_event_stream(accept: Option<&str>) -> bool {
+    let mut stream = 0.0_f32;
+    let mut json = 0.0_f32;
+    for (range, quality) in media_ranges(accept.unwrap_or_default()) {
+        match range.as_str() {
+            "text/event-stream" => stream = stream.max(quality),
+            "application/graphql-response+json" | "application/json" | "application/*" | "*/*" => {
+                json = json.max(quality)
+            }
+            _ => {}
+        }
+    }
+    stream > 0.0 && stream >= json
+}
+
+/// The media ranges of an `Accept` header, lower-cased, with their quality.
+fn media_ranges(accept: &str) -> impl Iterator<Item = (String, f32)> + '_ {
+    accept.split(',').map(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let range = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+            .next()
+            .unwrap_or(1.0);
+        (range, quality)
+    })
 }
 
 /// Whether a POST body of this `Content-Type` is accepted: JSON in UTF-8 only.
@@ -112,6 +137,25 @@ mod tests {
         assert_eq!(response_type(Some("*/*")), Some(Json));
         assert_eq!(response_type(Some("text/html")), None);
         assert_eq!(response_type(Some("application/json;q=0")), None);
+    }
+
+    #[test]
+    fn an_event_stream_is_chosen_only_when_named_and_preferred() {
+        assert!(wants_event_stream(Some("text/event-stream")));
+        assert!(wants_event_stream(Some("Text/Event-Stream; charset=utf-8")));
+        assert!(wants_event_stream(Some(
+            "text/event-stream, application/json;q=0.9"
+        )));
+        assert!(wants_event_stream(Some(
+            "application/json, text/event-stream"
+        )));
+        assert!(!wants_event_stream(Some(
+            "application/json, text/event-stream;q=0.5"
+        )));
+        assert!(!wants_event_stream(Some("text/event-stream;q=0")));
+        assert!(!wants_event_stream(Some("*/*")));
+        assert!(!wants_event_stream(Some("text/*")));
+        assert!(!wants_event_stream(None));
     }
 
     #[test]

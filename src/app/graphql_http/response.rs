@@ -12,18 +12,22 @@ use axum::{
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::negotiate::ResponseType;
+use super::{negotiate::ResponseType, sse};
 use crate::{
     error::{AppError, code},
     graphql::finalize_errors,
 };
 
 /// What every response of one request shares.
+#[derive(Clone)]
 pub struct Reply {
     pub request_id: String,
     pub response_type: ResponseType,
     /// SQL statements the request ran, when they are to be exposed.
     pub statements: Option<u64>,
+    /// Whether results go out as a graphql-sse event stream (`sse`);
+    /// refusals of the request itself are JSON all the same.
+    pub event_stream: bool,
 }
 
 /// A public response's cache state, for `Cache-Control` and `x-cache`.
@@ -57,6 +61,13 @@ impl Reply {
 
     /// The result of a single operation or of a batch.
     pub fn executed(&self, response: BatchResponse) -> HttpResponse {
+        if self.event_stream {
+            let bodies = match response {
+                BatchResponse::Single(one) => vec![self.to_json(one)],
+                BatchResponse::Batch(many) => many.into_iter().map(|r| self.to_json(r)).collect(),
+            };
+            return sse::answer(bodies, self.statements);
+        }
         match response {
             BatchResponse::Single(mut one) => {
                 self.finalize(&mut one);
@@ -88,6 +99,12 @@ impl Reply {
 
     fn finalize(&self, response: &mut Response) {
         finalize_errors(response, &self.request_id);
+    }
+
+    /// The JSON text of one response, its errors finalized.
+    pub fn to_json(&self, mut response: Response) -> String {
+        self.finalize(&mut response);
+        to_json(&response)
     }
 
     /// GET cannot change anything: 405, allowing POST.
@@ -122,6 +139,9 @@ impl Reply {
 
     /// A public catalog response, cacheable by browsers and CDNs.
     pub fn public(&self, body: String, state: Public) -> HttpResponse {
+        if self.event_stream {
+            return sse::answer(vec![body], self.statements);
+        }
         let (max_age, cache) = match state {
             Public::Hit { max_age } => (max_age, "hit"),
             Public::Miss { max_age } => (max_age, "miss"),

@@ -24,6 +24,21 @@ impl Shop {
         Self::on(TestApp::spawn().await).await
     }
 
+    /// An order of one new mug, placed and paid by ada; its id.
+    pub async fn paid_order(&self, payment_key: &str) -> String {
+        let mug = self
+            .app
+            .create_product(&self.staff, "MUG-1", 1250, 10)
+            .await;
+        let placed = self.app.place_order(&self.ada, &[(&mug, 1)]).await;
+        let order = placed["data"]["placeOrder"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        self.app.pay(&self.ada, &order, payment_key).await;
+        order
+    }
+
     pub async fn on(app: TestApp) -> Self {
         let staff = app.user_with_role("staff@example.com", Role::Staff).await;
         let admin = app.user_with_role("admin@example.com", Role::Admin).await;

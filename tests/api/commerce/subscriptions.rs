@@ -82,16 +82,7 @@ const ORDER_STATUS: &str =
 async fn the_owner_hears_their_order_ship_and_another_customer_hears_nothing() {
     let shop = Shop::open().await;
     let addr = shop.app.serve().await;
-    let mug = shop
-        .app
-        .create_product(&shop.staff, "MUG-1", 1250, 10)
-        .await;
-    let placed = shop.app.place_order(&shop.ada, &[(&mug, 1)]).await;
-    let order = placed["data"]["placeOrder"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    shop.app.pay(&shop.ada, &order, "ws-test-payment").await;
+    let order = shop.paid_order("ws-test-payment").await;
 
     let mut ada = open(addr, Some(&shop.ada.access_token)).await;
     let mut bob = open(addr, Some(&shop.bob.access_token)).await;
