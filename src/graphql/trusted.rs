@@ -59,12 +59,12 @@ impl TrustedDocuments {
         };
         let text = std::fs::read_to_string(path)
             .map_err(|err| ConfigError::new(MANIFEST, format!("cannot read {path}: {err}")))?;
-        Self::parse(only, &text)
+        Self::parse(mode, &text)
     }
 
     /// The manifest's text: a JSON object of hash → document, each hash
     /// checked against its document.
-    fn parse(only: bool, text: &str) -> Result<Self, ConfigError> {
+    fn parse(mode: Mode, text: &str) -> Result<Self, ConfigError> {
         let entries: HashMap<String, String> = serde_json::from_str(text).map_err(|err| {
             ConfigError::new(
                 MANIFEST,
@@ -179,7 +179,8 @@ mod tests {
     #[test]
     fn client_presets_prefixed_keys_load_as_they_are() {
         let hex = sha256_hex(DOCUMENT);
-        let trusted = TrustedDocuments::parse(true, &manifest(&format!("sha256:{hex}"))).unwrap();
+        let trusted =
+            TrustedDocuments::parse(Mode::Only, &manifest(&format!("sha256:{hex}"))).unwrap();
         assert_eq!(trusted.get(&hex).as_deref(), Some(DOCUMENT));
         assert_eq!(
             trusted.get(&format!("sha256:{hex}")).as_deref(),
@@ -191,16 +192,16 @@ mod tests {
     #[test]
     fn bare_hex_keys_in_any_case_load() {
         let hex = sha256_hex(DOCUMENT).to_ascii_uppercase();
-        let trusted = TrustedDocuments::parse(false, &manifest(&hex)).unwrap();
+        let trusted = TrustedDocuments::parse(Mode::Off, &manifest(&hex)).unwrap();
         assert!(trusted.contains(DOCUMENT));
     }
 
     #[test]
     fn a_key_of_another_algorithm_or_document_is_refused() {
-        let sha1 = TrustedDocuments::parse(true, &manifest("sha1:0a1b")).unwrap_err();
+        let sha1 = TrustedDocuments::parse(Mode::Only, &manifest("sha1:0a1b")).unwrap_err();
         assert!(sha1.to_string().contains("sha1"), "{sha1}");
         let wrong = format!("sha256:{}", sha256_hex("query Other { viewer { id } }"));
-        let wrong = TrustedDocuments::parse(true, &manifest(&wrong)).unwrap_err();
+        let wrong = TrustedDocuments::parse(Mode::Only, &manifest(&wrong)).unwrap_err();
         assert!(wrong.to_string().contains("not the sha256"), "{wrong}");
     }
 }
