@@ -121,7 +121,8 @@ async fn hear(mut sink: PubSubSink, mut stream: PubSubStream, hearing: &Hearing)
     }
 }
 
-/// Applies another instance's invalidation to this instance's caches.
+/// Applies another instance's invalidation to this instance's caches, and
+/// notes that it was heard (a heartbeat is an invalidation of nothing).
 async fn apply(message: &Msg, instance: Uuid, link: &Link) {
     let invalidation: Invalidation = match serde_json::from_slice(message.get_payload_bytes()) {
         Ok(invalidation) => invalidation,
@@ -133,7 +134,8 @@ async fn apply(message: &Msg, instance: Uuid, link: &Link) {
             return;
         }
     };
-    if invalidation.from() == instance {
+    let from = invalidation.from();
+    if from == instance {
         return;
     }
     let caches = link.caches();
@@ -142,8 +144,13 @@ async fn apply(message: &Msg, instance: Uuid, link: &Link) {
             for change in changes {
                 caches.apply(change).await;
             }
+            link.heard(from);
         }
-        Invalidation::Everything { .. } => caches.forget_all(),
+        Invalidation::Everything { .. } => {
+            caches.forget_all();
+            link.heard(from);
+        }
+        Invalidation::Goodbye { .. } => link.left(from),
     }
 }
 
