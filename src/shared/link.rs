@@ -68,6 +68,11 @@ impl Link {
         self.lock().linked()
     }
 
+    /// How many other instances have been heard (silent ones included).
+    pub fn peers(&self) -> usize {
+        self.lock().peers.known()
+    }
+
     /// How many instances heard before are silent now.
     pub fn silent_peers(&self) -> usize {
         self.lock().peers.silent()

@@ -190,6 +190,12 @@ impl Shared {
         self.0.link.is_up()
     }
 
+    /// How many other instances this one has heard and not forgotten
+    /// (silent ones included).
+    pub fn peers(&self) -> usize {
+        self.0.link.peers()
+    }
+
     /// How many instances heard before have gone silent (the caches are
     /// bypassed meanwhile): what `/readyz` reports as `peers`.
     pub fn silent_peers(&self) -> usize {

@@ -50,6 +50,11 @@ impl Peers {
         }
     }
 
+    /// How many instances are heard (silent ones included).
+    pub fn known(&self) -> usize {
+        self.heard.len()
+    }
+
     /// How many instances are silent.
     pub fn silent(&self) -> usize {
         self.silent
