@@ -598,3 +598,27 @@ async fn an_instance_that_stops_says_goodbye_and_the_others_keep_their_caches() 
         sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_server_stopped_by_sigterm_says_goodbye_to_the_others() {
+    let prefix = new_prefix();
+    let a = TestApp::on_postgres(linked(redis_url(), prefix.clone())).await;
+    up(&a, "A").await;
+    let url = redis_url();
+    let envs = [
+        ("REDIS_URL", url.as_str()),
+        ("REDIS_PREFIX", prefix.as_str()),
+    ];
+    let server = crate::shutdown::server::Server::start_with(a.database_url(), 5, &envs).await;
+    hears(&a, 1).await;
+
+    server.terminate();
+    let (status, _, log) = server.exit(Instant::now(), Duration::from_secs(10)).await;
+    assert!(status.success(), "{log}");
+    hears(&a, 0).await;
+    let start = Instant::now();
+    while start.elapsed() < SILENCE + MARGIN {
+        assert_eq!(peers_status(&a).await, "ok");
+        sleep(Duration::from_millis(100)).await;
+    }
+}
