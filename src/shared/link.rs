@@ -91,9 +91,10 @@ impl Link {
         self.update(|state| state.unpublished = unpublished);
     }
 
-    /// Another instance was heard on the invalidations channel.
-    pub fn heard(&self, from: Uuid) {
-        self.update(|state| state.peers.heard(from, Instant::now()));
+    /// Another instance was heard on the invalidations channel (its
+    /// heartbeat when `beat`).
+    pub fn heard(&self, from: Uuid, beat: bool) {
+        self.update(|state| state.peers.heard(from, Instant::now(), beat));
     }
 
     /// Another instance said goodbye.

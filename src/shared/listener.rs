@@ -141,14 +141,15 @@ async fn apply(message: &Msg, instance: Uuid, link: &Link) {
     let caches = link.caches();
     match invalidation {
         Invalidation::Changes { changes, .. } => {
+            let beat = changes.is_empty();
             for change in changes {
                 caches.apply(change).await;
             }
-            link.heard(from);
+            link.heard(from, beat);
         }
         Invalidation::Everything { .. } => {
             caches.forget_all();
-            link.heard(from);
+            link.heard(from, false);
         }
         Invalidation::Goodbye { .. } => link.left(from),
     }

@@ -36,7 +36,8 @@ pub enum Invalidation {
 
 impl Invalidation {
     /// The heartbeat of `from`: no changes, which is all an instance that
-    /// knows nothing of heartbeats reads in it.
+    /// knows nothing of heartbeats reads in it (and only heartbeats are
+    /// empty: changes are published as they come, at least one a message).
     pub fn heartbeat(from: Uuid) -> Self {
         Self::Changes {
             from,

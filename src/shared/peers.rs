@@ -60,12 +60,20 @@ impl Peers {
         self.silent
     }
 
-    /// `from` was heard at `now`.
-    pub fn heard(&mut self, from: Uuid, now: Instant) {
+    /// `from` was heard at `now`, a heartbeat when `beat`. Only an instance
+    /// that sends heartbeats becomes a peer (one of a version without them
+    /// would seem silent between its writes); any message of a peer counts.
+    pub fn heard(&mut self, from: Uuid, now: Instant, beat: bool) {
         if self.departed.contains_key(&from) {
             return;
         }
-        self.heard.insert(from, now);
+        match self.heard.get_mut(&from) {
+            Some(heard) => *heard = now,
+            None if beat => {
+                self.heard.insert(from, now);
+            }
+            None => return,
+        }
         self.count(now);
     }
 
@@ -168,14 +176,14 @@ mod tests {
         let start = Instant::now();
         let mut peers = Peers::new(Duration::from_secs(10));
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        peers.heard(a, start);
-        peers.heard(b, start);
+        peers.heard(a, start, true);
+        peers.heard(b, start, true);
         peers.check(start + SILENCE);
         assert_eq!(peers.silent(), 0);
-        peers.heard(b, start + SILENCE);
+        peers.heard(b, start + SILENCE, true);
         peers.check(start + SILENCE + CHECK);
         assert_eq!(peers.silent(), 1, "a is silent");
-        peers.heard(a, start + SILENCE + CHECK);
+        peers.heard(a, start + SILENCE + CHECK, false);
         assert_eq!(peers.silent(), 0, "a is heard again");
         peers.check(start + Duration::from_secs(12));
         assert_eq!(peers.silent(), 0, "both are forgotten");
@@ -183,13 +191,25 @@ mod tests {
     }
 
     #[test]
+    fn an_instance_becomes_a_peer_by_its_heartbeat_only() {
+        let start = Instant::now();
+        let mut peers = Peers::new(Duration::from_secs(10));
+        let a = Uuid::now_v7();
+        peers.heard(a, start, false);
+        peers.check(start + SILENCE * 2);
+        assert_eq!((peers.known(), peers.silent()), (0, 0));
+        peers.heard(a, start + SILENCE * 2, true);
+        assert_eq!(peers.known(), 1);
+    }
+
+    #[test]
     fn a_peer_that_said_goodbye_is_not_a_peer_any_more() {
         let start = Instant::now();
         let mut peers = Peers::new(Duration::from_secs(10));
         let a = Uuid::now_v7();
-        peers.heard(a, start);
+        peers.heard(a, start, true);
         peers.left(a, start);
-        peers.heard(a, start);
+        peers.heard(a, start, true);
         peers.check(start + SILENCE * 2);
         assert_eq!(peers.silent(), 0);
         assert!(peers.heard.is_empty());
@@ -200,7 +220,7 @@ mod tests {
         let start = Instant::now();
         let mut peers = Peers::new(Duration::from_secs(10));
         let a = Uuid::now_v7();
-        peers.heard(a, start);
+        peers.heard(a, start, true);
         peers.listen_again(start + SILENCE * 2);
         peers.check(start + SILENCE * 3);
         assert_eq!(peers.silent(), 0);
