@@ -13,8 +13,11 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// The process can serve: it is not shutting down, and the database answers.
 /// Draining answers 503 at once, so load balancers stop sending requests.
-/// With `REDIS_URL`, `redis` says whether invalidations are shared (`ok`) or
-/// the caches are bypassed (`degraded`): still ready, as answers stay right.
+/// With `REDIS_URL`, `redis` says whether this instance's own link shares
+/// invalidations (`ok`) or not (`degraded`, the caches are bypassed), and
+/// `peers` whether every other instance heard before is still heard (`ok`)
+/// or one has gone silent (`silent`, the caches are bypassed): still ready
+/// either way, as answers stay right.
 pub async fn readyz(State(http): State<Http>) -> impl IntoResponse {
     if http.state.shutdown.is_draining() {
         (
@@ -26,6 +29,12 @@ pub async fn readyz(State(http): State<Http>) -> impl IntoResponse {
         if let Some(shared) = &http.state.shared {
             let redis = if shared.is_up() { "ok" } else { "degraded" };
             body["redis"] = redis.into();
+            let peers = if shared.silent_peers() == 0 {
+                "ok"
+            } else {
+                "silent"
+            };
+            body["peers"] = peers.into();
         }
         (StatusCode::OK, Json(body))
     } else {

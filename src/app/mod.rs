@@ -185,7 +185,8 @@ impl Application {
 
     /// Serves on `WORKERS` workers until `stop` completes (or the state's
     /// shutdown begins), then drains: open requests and WebSockets finish
-    /// within `SHUTDOWN_GRACE_SECS`.
+    /// within `SHUTDOWN_GRACE_SECS`; with `REDIS_URL` it then says goodbye
+    /// to the other instances.
     pub async fn run_until(
         self,
         stop: impl Future<Output = ()> + Send + 'static,
@@ -193,7 +194,12 @@ impl Application {
         if let Some((listener, handle)) = self.metrics {
             metrics::spawn(listener, handle);
         }
-        workers::serve(self.listener, self.http, stop).await
+        let shared = self.http.state.shared.clone();
+        let served = workers::serve(self.listener, self.http, stop).await;
+        if let Some(shared) = shared {
+            shared.farewell().await;
+        }
+        served
     }
 }
 

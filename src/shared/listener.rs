@@ -121,7 +121,8 @@ async fn hear(mut sink: PubSubSink, mut stream: PubSubStream, hearing: &Hearing)
     }
 }
 
-/// Applies another instance's invalidation to this instance's caches.
+/// Applies another instance's invalidation to this instance's caches, and
+/// notes that it was heard (a heartbeat is an invalidation of nothing).
 async fn apply(message: &Msg, instance: Uuid, link: &Link) {
     let invalidation: Invalidation = match serde_json::from_slice(message.get_payload_bytes()) {
         Ok(invalidation) => invalidation,
@@ -133,17 +134,24 @@ async fn apply(message: &Msg, instance: Uuid, link: &Link) {
             return;
         }
     };
-    if invalidation.from() == instance {
+    let from = invalidation.from();
+    if from == instance {
         return;
     }
     let caches = link.caches();
     match invalidation {
         Invalidation::Changes { changes, .. } => {
+            let beat = changes.is_empty();
             for change in changes {
                 caches.apply(change).await;
             }
+            link.heard(from, beat);
         }
-        Invalidation::Everything { .. } => caches.forget_all(),
+        Invalidation::Everything { .. } => {
+            caches.forget_all();
+            link.heard(from, false);
+        }
+        Invalidation::Goodbye { .. } => link.left(from),
     }
 }
 

@@ -3,7 +3,7 @@
 //! `{prefix}:invalidations` and `{prefix}:events` (channels),
 //! `{prefix}:apq:{sha256}` (persisted queries); limits take names of their
 //! own beside them. Messages are JSON, each naming the instance that sent
-//! it, so that an instance ignores its own.
+//! it, so that an instance ignores its own and knows whom it has heard.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -30,13 +30,27 @@ pub enum Invalidation {
     Changes { from: Uuid, changes: Vec<Change> },
     /// Changes of `from` may have gone unheard: anything may be stale.
     Everything { from: Uuid },
+    /// `from` stops: it sends nothing more and need not be heard.
+    Goodbye { from: Uuid },
 }
 
 impl Invalidation {
+    /// The heartbeat of `from`: no changes, which is all an instance that
+    /// knows nothing of heartbeats reads in it (and only heartbeats are
+    /// empty: changes are published as they come, at least one a message).
+    pub fn heartbeat(from: Uuid) -> Self {
+        Self::Changes {
+            from,
+            changes: Vec::new(),
+        }
+    }
+
     /// The instance that sent it.
     pub fn from(&self) -> Uuid {
         match self {
-            Self::Changes { from, .. } | Self::Everything { from } => *from,
+            Self::Changes { from, .. } | Self::Everything { from } | Self::Goodbye { from } => {
+                *from
+            }
         }
     }
 }
@@ -80,6 +94,13 @@ mod tests {
             serde_json::from_str::<Invalidation>(&json).unwrap(),
             everything
         );
+        let heartbeat = serde_json::to_string(&Invalidation::heartbeat(from)).unwrap();
+        assert_eq!(
+            heartbeat,
+            format!(r#"{{"what":"changes","from":"{from}","changes":[]}}"#)
+        );
+        let goodbye = serde_json::to_string(&Invalidation::Goodbye { from }).unwrap();
+        assert_eq!(goodbye, format!(r#"{{"what":"goodbye","from":"{from}"}}"#));
     }
 
     #[test]

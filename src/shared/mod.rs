@@ -17,8 +17,10 @@
 //!
 //! When Redis cannot be reached, nothing wrong is served: while a change
 //! may go unheard, the entity and response caches are bypassed, and they
-//! are emptied before they are served again ([`link`]). Without `REDIS_URL`
-//! none of this exists and the caches are always on.
+//! are emptied before they are served again ([`link`]). That covers another
+//! instance losing Redis too: every instance publishes a heartbeat, and one
+//! that goes silent is presumed to be writing unheard ([`peers`]). Without
+//! `REDIS_URL` none of this exists and the caches are always on.
 
 mod attempt;
 mod documents;
@@ -27,8 +29,15 @@ mod link;
 mod listener;
 pub mod message;
 mod outbox;
+mod peers;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -58,7 +67,37 @@ struct Inner {
     prefix: String,
     link: Arc<Link>,
     events: Arc<dyn EventBus>,
+    /// Where and as whom goodbye is said.
+    instance: Uuid,
+    invalidations: String,
+    runtime: tokio::runtime::Handle,
+    /// Stops the heartbeat, before goodbye is said.
+    beating: CancellationToken,
+    said_goodbye: AtomicBool,
     _tasks: DropGuard,
+}
+
+impl Inner {
+    /// Goodbye, the first time it is asked for.
+    fn goodbye(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
+        if self.said_goodbye.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        self.beating.cancel();
+        Some(peers::goodbye(
+            self.redis.clone(),
+            self.invalidations.clone(),
+            self.instance,
+        ))
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(goodbye) = self.goodbye() {
+            self.runtime.spawn(goodbye);
+        }
+    }
 }
 
 impl Shared {
@@ -93,7 +132,8 @@ impl Shared {
         };
         let (persisted, writes) = documents::store(&apq, manager.clone(), coherence);
         caches.documents.persisted = Arc::new(persisted);
-        let link = Arc::new(Link::new(caches.clone()));
+        let longest_ttl = cache.entity_ttl.max(cache.response_ttl);
+        let link = Arc::new(Link::new(caches.clone(), longest_ttl));
         let instance = Uuid::new_v4();
         let channel = message::named(&config.prefix, INVALIDATIONS);
         let local = Arc::new(LocalBus::default());
@@ -116,12 +156,15 @@ impl Shared {
         let writer = documents::write(writes, manager.clone(), apq.keys, apq.ttl);
         let hearing = listener::Hearing {
             instance,
-            invalidations: channel,
+            invalidations: channel.clone(),
             link: link.clone(),
             events: events_channel,
             bus: local,
         };
         let listener = listener::listen(client, hearing);
+        let beating = stop.child_token();
+        let beat = peers::beat(manager.clone(), channel.clone(), instance, link.clone());
+        runtime.spawn(beating.clone().run_until_cancelled_owned(beat));
         runtime.spawn(stop.clone().run_until_cancelled_owned(publisher));
         runtime.spawn(stop.clone().run_until_cancelled_owned(events_publisher));
         runtime.spawn(stop.clone().run_until_cancelled_owned(writer));
@@ -131,15 +174,42 @@ impl Shared {
             prefix: config.prefix.clone(),
             link,
             events: Arc::new(bus),
+            instance,
+            invalidations: channel,
+            runtime,
+            beating,
+            said_goodbye: AtomicBool::new(false),
             _tasks: stop.drop_guard(),
         }));
         Ok((caches, Some(shared)))
     }
 
-    /// Whether every invalidation is heard and told (else the caches are
-    /// bypassed): what `/readyz` reports.
+    /// Whether this instance's own link hears and tells every invalidation
+    /// (else the caches are bypassed): what `/readyz` reports as `redis`.
     pub fn is_up(&self) -> bool {
         self.0.link.is_up()
+    }
+
+    /// How many other instances this one has heard and not forgotten
+    /// (silent ones included).
+    pub fn peers(&self) -> usize {
+        self.0.link.peers()
+    }
+
+    /// How many instances heard before have gone silent (the caches are
+    /// bypassed meanwhile): what `/readyz` reports as `peers`.
+    pub fn silent_peers(&self) -> usize {
+        self.0.link.silent_peers()
+    }
+
+    /// Stops the heartbeat and tells the other instances that this one
+    /// stops, so that they forget it at once rather than bypass their
+    /// caches while it is silent. Best effort, within half a second; also
+    /// done (without waiting) when the last clone is dropped.
+    pub async fn farewell(&self) {
+        if let Some(goodbye) = self.0.goodbye() {
+            goodbye.await;
+        }
     }
 
     /// The event bus: this instance's subscribers hear every instance's events.

@@ -29,6 +29,8 @@ pub mod name {
     pub const REDIS_UP: &str = "tollgate_redis_up";
     pub const REDIS_OUTAGES: &str = "tollgate_redis_outages_total";
     pub const REDIS_ERRORS: &str = "tollgate_redis_errors_total";
+    pub const REDIS_PEERS: &str = "tollgate_redis_peers";
+    pub const REDIS_SILENT_PEERS: &str = "tollgate_redis_silent_peers";
 }
 
 /// Distinct operation names labelled as themselves; later ones are `other`.
@@ -118,7 +120,15 @@ fn describe() {
     describe_gauge!(name::BUILD_INFO, "The running build, by version");
     describe_gauge!(
         name::REDIS_UP,
-        "1 while every invalidation is heard through Redis, 0 while caches are bypassed"
+        "1 while this instance's own link to Redis carries every invalidation, else 0"
+    );
+    describe_gauge!(
+        name::REDIS_PEERS,
+        "Other instances heard through Redis within the heartbeat bound"
+    );
+    describe_gauge!(
+        name::REDIS_SILENT_PEERS,
+        "Other instances gone silent (caches are bypassed while above 0)"
     );
     describe_counter!(name::REDIS_OUTAGES, "Times the Redis link was lost");
     describe_counter!(name::REDIS_ERRORS, "Failed Redis operations, by operation");
@@ -238,6 +248,12 @@ impl Drop for ActiveSubscription {
 /// Whether the Redis link carries every invalidation.
 pub fn redis_up(up: bool) {
     gauge!(name::REDIS_UP).set(if up { 1.0 } else { 0.0 });
+}
+
+/// The other instances heard through Redis, and those gone silent.
+pub fn redis_peers(heard: usize, silent: usize) {
+    gauge!(name::REDIS_PEERS).set(heard as f64);
+    gauge!(name::REDIS_SILENT_PEERS).set(silent as f64);
 }
 
 /// The Redis link stopped carrying every invalidation.

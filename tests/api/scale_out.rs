@@ -499,3 +499,126 @@ fn a_malformed_redis_url_stops_start_up_naming_it_but_not_showing_it() {
     assert_fails_naming(&output, "REDIS_URL");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
 }
+
+/// How long another instance may go unheard before an instance bypasses its
+/// caches (three heartbeats), and a margin for a loaded test machine.
+const SILENCE: Duration = Duration::from_millis(1500);
+const MARGIN: Duration = Duration::from_secs(2);
+
+/// What `/readyz` says of the other instances.
+async fn peers_status(app: &TestApp) -> String {
+    let (status, body) = app.readyz().await;
+    assert_eq!(status, 200, "{body}");
+    body["peers"].as_str().unwrap_or_default().to_owned()
+}
+
+fn peers(app: &TestApp) -> usize {
+    app.state.shared.as_ref().expect("linked").peers()
+}
+
+/// Waits until `app` has heard `count` other instances.
+async fn hears(app: &TestApp, count: usize) {
+    let within = Duration::from_secs(2);
+    let heard = until(within, || async { peers(app) == count }).await;
+    assert!(
+        heard.is_some(),
+        "{} instance(s) heard, not {count}, after {within:?}",
+        peers(app)
+    );
+}
+
+#[tokio::test]
+async fn while_another_instance_cannot_reach_redis_an_instance_bypasses_its_caches() {
+    let proxy = Proxy::start(redis_addr()).await;
+    let prefix = new_prefix();
+    let b = TestApp::on_postgres(linked(redis_url(), prefix.clone())).await;
+    let a = b
+        .sibling(linked(format!("redis://{}", proxy.addr), prefix))
+        .await;
+    up(&a, "A").await;
+    up(&b, "B").await;
+    let staff = a.user_with_role("staff@example.com", Role::Staff).await;
+    let mug = a.create_product(&staff, "MUG-1", 1000, 10).await;
+    hears(&b, 1).await;
+    assert_eq!(price_as(&b, &staff, &mug).await, 1000);
+    comes_to_cache(&b, &staff, &mug).await;
+    comes_to_hit(&b).await;
+
+    // A loses Redis and writes: B cannot hear of it, but stops serving
+    // its caches once A has been silent for a while.
+    proxy.cut();
+    set_price(&a, &staff, &mug, 1250).await;
+    comes_to_price(&b, &staff, &mug, 1250, SILENCE + MARGIN).await;
+    assert_eq!(redis_status(&b).await, "ok", "B's own link is fine");
+    assert_eq!(peers_status(&b).await, "silent");
+    for _ in 0..2 {
+        assert!(
+            !cached(&b, &staff, &mug).await,
+            "B read from its entity cache"
+        );
+        let public = b.graphql(CATALOG, json!({})).await;
+        assert_eq!(public.header("x-cache"), Some("miss"));
+        assert_eq!(
+            public.json()["data"]["products"]["edges"][0]["node"]["priceCents"],
+            1250
+        );
+    }
+
+    // A is back: B hears it, empties its caches and uses them again.
+    proxy.restore();
+    up(&a, "A").await;
+    let heard = until(MARGIN, || async { peers_status(&b).await == "ok" }).await;
+    assert!(heard.is_some(), "B does not hear A again");
+    comes_to_cache(&b, &staff, &mug).await;
+    comes_to_hit(&b).await;
+    assert_eq!(price_as(&b, &staff, &mug).await, 1250);
+    set_price(&a, &staff, &mug, 1500).await;
+    comes_to_price(&b, &staff, &mug, 1500, PROPAGATION).await;
+}
+
+#[tokio::test]
+async fn an_instance_that_stops_says_goodbye_and_the_others_keep_their_caches() {
+    let (a, b) = pair().await;
+    let staff = a.user_with_role("staff@example.com", Role::Staff).await;
+    let mug = a.create_product(&staff, "MUG-1", 1000, 10).await;
+    hears(&a, 1).await;
+    comes_to_cache(&a, &staff, &mug).await;
+
+    drop(b);
+    hears(&a, 0).await;
+    // Past the bound at which a silent instance would have made A bypass
+    // its caches, A has kept them on all along.
+    let start = Instant::now();
+    while start.elapsed() < SILENCE + MARGIN {
+        assert_eq!(peers_status(&a).await, "ok");
+        assert!(
+            cached(&a, &staff, &mug).await,
+            "A bypassed its entity cache"
+        );
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_stopped_by_sigterm_says_goodbye_to_the_others() {
+    let prefix = new_prefix();
+    let a = TestApp::on_postgres(linked(redis_url(), prefix.clone())).await;
+    up(&a, "A").await;
+    let url = redis_url();
+    let envs = [
+        ("REDIS_URL", url.as_str()),
+        ("REDIS_PREFIX", prefix.as_str()),
+    ];
+    let server = crate::shutdown::server::Server::start_with(a.database_url(), 5, &envs).await;
+    hears(&a, 1).await;
+
+    server.terminate();
+    let (status, _, log) = server.exit(Instant::now(), Duration::from_secs(10)).await;
+    assert!(status.success(), "{log}");
+    hears(&a, 0).await;
+    let start = Instant::now();
+    while start.elapsed() < SILENCE + MARGIN {
+        assert_eq!(peers_status(&a).await, "ok");
+        sleep(Duration::from_millis(100)).await;
+    }
+}

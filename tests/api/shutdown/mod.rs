@@ -4,7 +4,7 @@
 
 mod draining;
 mod load;
-mod server;
+pub(crate) mod server;
 
 use std::{
     sync::Arc,

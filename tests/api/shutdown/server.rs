@@ -24,6 +24,11 @@ pub struct Server {
 impl Server {
     /// Starts `serve` on port 0 and waits until it prints its address.
     pub async fn start(database_url: &str, grace_secs: u64) -> Self {
+        Self::start_with(database_url, grace_secs, &[]).await
+    }
+
+    /// Starts `serve` as [`Server::start`] does, with `envs` besides.
+    pub async fn start_with(database_url: &str, grace_secs: u64, envs: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tollgate"))
             .arg("serve")
             .env_remove("TOLLGATE_ENV")
@@ -37,6 +42,7 @@ impl Server {
             .env("COST_BUCKET_SIZE", "1000000000")
             .env("COST_RESTORE_RATE", "1000000")
             .env("RUST_LOG", "warn")
+            .envs(envs.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
