@@ -107,12 +107,16 @@ def cpu_ticks(pids):
 
 
 def postgres_pids():
+    return pids_named("postgres", "postmaster")
+
+
+def pids_named(*names):
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/comm") as f:
-                    if f.read().strip() in ("postgres", "postmaster"):
+                    if f.read().strip() in names:
                         pids.append(int(entry))
             except OSError:
                 pass
@@ -265,10 +269,10 @@ def measure(server, path, body, token, args):
         headers, _ = post(url, body, token)
         hit = headers.get("x-cache") == "hit"
         statements = "0 (cache hit)" if hit else headers.get("x-sql-statements", "-")
-    pg = postgres_pids()
-    server_before, pg_before = cpu_ticks([server.process.pid]), cpu_ticks(pg)
+    pg, redis = postgres_pids(), pids_named("redis-server")
+    server_before, pg_before, redis_before = cpu_ticks([server.process.pid]), cpu_ticks(pg), cpu_ticks(redis)
     result = oha(url, body, token, args.duration, args.concurrency)
-    server_after, pg_after = cpu_ticks([server.process.pid]), cpu_ticks(pg)
+    server_after, pg_after, redis_after = cpu_ticks([server.process.pid]), cpu_ticks(pg), cpu_ticks(redis)
     summary = result["summary"]
     codes = result.get("statusCodeDistribution", {})
     ok = codes.get("200", 0)
@@ -286,6 +290,7 @@ def measure(server, path, body, token, args):
         "statements": statements,
         "server_cpu": (server_after - server_before) / TICKS * 1000 / requests,
         "pg_cpu": (pg_after - pg_before) / TICKS * 1000 / requests,
+        "redis_cpu": (redis_after - redis_before) / TICKS * 1000 / requests,
         "rss": peak_rss_mib(server.process.pid),
     }
 
@@ -293,7 +298,7 @@ def measure(server, path, body, token, args):
 def median(results):
     """Each figure's median over the rounds; errors add up, peak RSS is the highest."""
     merged = dict(results[0])
-    for key in ("rps", "p50", "p99", "server_cpu", "pg_cpu"):
+    for key in ("rps", "p50", "p99", "server_cpu", "pg_cpu", "redis_cpu"):
         merged[key] = statistics.median(r[key] for r in results)
     merged["errors"] = sum(r["errors"] for r in results)
     merged["rss"] = max(r["rss"] for r in results)
@@ -410,13 +415,13 @@ def main():
         f"concurrency {args.concurrency}, {args.duration} s after {args.warmup} s warm-up, "
         f"median of {args.repeat} interleaved rounds, Q1 body {len(q1_body)} bytes",
         "",
-        "| scenario | req/s | vs baseline | p50 ms | p99 ms | errors | SQL/req | server CPU ms/req | PostgreSQL CPU ms/req | peak RSS MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | req/s | vs baseline | p50 ms | p99 ms | errors | SQL/req | server CPU ms/req | PostgreSQL CPU ms/req | Redis CPU ms/req | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows:
         lines.append(
             f"| {name} | {r['rps']:.0f} | {r['rps'] / baseline:.1%} | {r['p50']:.2f} | {r['p99']:.2f} | {r['errors']} | "
-            f"{r['statements']} | {r['server_cpu']:.3f} | {r['pg_cpu']:.3f} | {r['rss']:.1f} |"
+            f"{r['statements']} | {r['server_cpu']:.3f} | {r['pg_cpu']:.3f} | {r['redis_cpu']:.3f} | {r['rss']:.1f} |"
         )
     table = "\n".join(lines) + "\n"
     print(table)
