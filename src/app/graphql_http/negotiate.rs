@@ -53,21 +53,24 @@ pub fn response_type(accept: Option<&str>) -> Option<ResponseType> {
 }
 
 /// Whether the client asks for a graphql-sse event stream: `Accept` names
-/// `text/event-stream`, with no JSON type of a higher quality. Wildcards never
-/// choose it, so clients that do not name it get JSON as before.
+/// `text/event-stream` at a higher quality than any JSON type. Wildcards never
+/// choose it, and clients that take both (urql names JSON, then
+/// `text/event-stream` for incremental delivery) get JSON as before.
 pub fn wants_event_stream(accept: Option<&str>) -> bool {
     let mut stream = 0.0_f32;
     let mut json = 0.0_f32;
     for (range, quality) in media_ranges(accept.unwrap_or_default()) {
         match range.as_str() {
             "text/event-stream" => stream = stream.max(quality),
-            "application/graphql-response+json" | "application/json" | "application/*" | "*/*" => {
-                json = json.max(quality)
-            }
+            "application/graphql-response+json"
+            | "application/graphql+json"
+            | "application/json"
+            | "application/*"
+            | "*/*" => json = json.max(quality),
             _ => {}
         }
     }
-    stream > 0.0 && stream >= json
+    stream > json
 }
 
 /// The media ranges of an `Accept` header, lower-cased, with their quality.
@@ -147,6 +150,13 @@ mod tests {
             "text/event-stream, application/json;q=0.9"
         )));
         assert!(wants_event_stream(Some(
+            "application/json;q=0.5, text/event-stream"
+        )));
+        // urql's: JSON for queries and mutations, streams when answered so.
+        assert!(!wants_event_stream(Some(
+            "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+        )));
+        assert!(!wants_event_stream(Some(
             "application/json, text/event-stream"
         )));
         assert!(!wants_event_stream(Some(
