@@ -58,16 +58,16 @@ pub(crate) fn new_prefix() -> String {
     format!("test-{}", Uuid::new_v4().simple())
 }
 
-/// Instance A on a fresh PostgreSQL database, and B on the same database;
-/// both linked through Redis under a prefix of their own, B at `b_redis`
-/// (a proxy, say). Both are up before this returns.
-async fn pair_via(b_redis: String) -> (TestApp, TestApp) {
+/// An instance on a fresh PostgreSQL database, and a second on the same
+/// database; both linked through Redis under a prefix of their own, the
+/// second at `second_redis` (a proxy, say). Both are up before this returns.
+async fn pair_via(second_redis: String) -> (TestApp, TestApp) {
     let prefix = new_prefix();
-    let a = TestApp::on_postgres(linked(redis_url(), prefix.clone())).await;
-    let b = a.sibling(linked(b_redis, prefix)).await;
-    up(&a, "A").await;
-    up(&b, "B").await;
-    (a, b)
+    let first = TestApp::on_postgres(linked(redis_url(), prefix.clone())).await;
+    let second = first.sibling(linked(second_redis, prefix)).await;
+    up(&first, "the first").await;
+    up(&second, "the second").await;
+    (first, second)
 }
 
 async fn pair() -> (TestApp, TestApp) {
@@ -370,13 +370,8 @@ async fn through_a_redis_outage_an_instance_bypasses_its_caches_and_recovers_by_
 #[tokio::test]
 async fn a_write_made_while_its_instance_cannot_reach_redis_reaches_the_others_once_it_can() {
     let proxy = Proxy::start(redis_addr()).await;
-    let prefix = new_prefix();
-    let b = TestApp::on_postgres(linked(redis_url(), prefix.clone())).await;
-    let a = b
-        .sibling(linked(format!("redis://{}", proxy.addr), prefix))
-        .await;
-    up(&a, "A").await;
-    up(&b, "B").await;
+    // B reaches Redis directly, A through the proxy.
+    let (b, a) = pair_via(format!("redis://{}", proxy.addr)).await;
     let staff = a.user_with_role("staff@example.com", Role::Staff).await;
     let mug = a.create_product(&staff, "MUG-1", 1000, 10).await;
     assert_eq!(price_as(&b, &staff, &mug).await, 1000);
@@ -530,13 +525,8 @@ async fn hears(app: &TestApp, count: usize) {
 #[tokio::test]
 async fn while_another_instance_cannot_reach_redis_an_instance_bypasses_its_caches() {
     let proxy = Proxy::start(redis_addr()).await;
-    let prefix = new_prefix();
-    let b = TestApp::on_postgres(linked(redis_url(), prefix.clone())).await;
-    let a = b
-        .sibling(linked(format!("redis://{}", proxy.addr), prefix))
-        .await;
-    up(&a, "A").await;
-    up(&b, "B").await;
+    // B reaches Redis directly, A through the proxy.
+    let (b, a) = pair_via(format!("redis://{}", proxy.addr)).await;
     let staff = a.user_with_role("staff@example.com", Role::Staff).await;
     let mug = a.create_product(&staff, "MUG-1", 1000, 10).await;
     hears(&b, 1).await;
