@@ -17,6 +17,7 @@ pub mod events;
 pub mod graphql;
 pub mod limits;
 pub mod orders;
+pub mod paging;
 pub mod payments;
 pub mod reviews;
 pub mod seed;

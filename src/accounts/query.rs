@@ -7,11 +7,8 @@ use crate::{
     app::AppState,
     auth::{OwnerOrStaff, Role, RoleGuard, Viewer, unauthenticated},
     error::AppError,
-    graphql::{
-        Loaders, RequestMeta,
-        ids::parse_id,
-        pagination::{Connection, Cursor, PageArgs},
-    },
+    graphql::{Loaders, RequestMeta, ids::parse_id, pagination::Connection},
+    paging::{Cursor, PageArgs},
 };
 
 const USERS_CURSOR: &str = "u";

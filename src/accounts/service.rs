@@ -23,7 +23,7 @@ use crate::{
     cache::Change,
     db::{self, keyset},
     error::{AppError, OnConflict, Result},
-    graphql::pagination::PageArgs,
+    paging::PageArgs,
 };
 
 /// Tokens for a user who just signed in.

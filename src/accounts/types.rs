@@ -9,12 +9,9 @@ use entity::users;
 
 use crate::{
     auth::{Role, SelfOrStaff},
-    graphql::{
-        Loaders,
-        loaders::many,
-        pagination::{Connection, Cursor, PageArgs},
-    },
+    graphql::{Loaders, loaders::many, pagination::Connection},
     orders::{self, Order, loaders::UserOrdersKey},
+    paging::{Cursor, PageArgs},
     reviews::{self, Review, loaders::AuthorReviewsKey},
 };
 

@@ -16,10 +16,8 @@ use crate::{
     cache::EntityCache,
     db::{self, keyset},
     error::{AppError, Result},
-    graphql::{
-        ids::no_nul,
-        pagination::{Cursor, PageArgs},
-    },
+    graphql::ids::no_nul,
+    paging::{Cursor, PageArgs},
 };
 
 pub const SEARCH_MAX_CHARS: usize = 100;

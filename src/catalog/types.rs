@@ -8,12 +8,8 @@ use entity::products;
 
 use crate::{
     error::AppError,
-    graphql::{
-        Loaders,
-        ids::cents,
-        loaders::many,
-        pagination::{Connection, Cursor, PageArgs},
-    },
+    graphql::{Loaders, ids::cents, loaders::many, pagination::Connection},
+    paging::{Cursor, PageArgs},
     reviews::{self, Review, loaders::ProductReviewsKey},
 };
 

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{error::Result, graphql::pagination::PageArgs};
+use crate::{error::Result, paging::PageArgs};
 
 /// Rows strictly after the row `(key, id)` when ordered by `(key_col, id_col)`
 /// both ascending or both descending.

@@ -3,7 +3,7 @@
 //! SeaORM calls the connection's metric callback for every statement, on the
 //! task that runs it. The request handler runs the operation inside a
 //! task-local scope holding a counter, and DataLoader batches spawned on
-//! other tasks carry the same counter (see `graphql::loaders`), so the count
+//! other tasks carry the same counter (the request's loaders do), so the count
 //! covers everything a request caused.
 
 use std::{

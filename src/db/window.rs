@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::keyset;
-use crate::graphql::pagination::PageArgs;
+use crate::paging::PageArgs;
 
 /// How to page one has-many relation: the parent column and the
 /// `(created_at, id)` columns that order children newest first.

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use async_graphql::{Lookahead, SelectionField};
 use uuid::Uuid;
 
-use super::pagination::PageArgs;
+use crate::paging::PageArgs;
 
 /// The distinct ids `key` picks from `rows`, in first-seen order.
 pub fn unique<R>(rows: &[R], key: impl Fn(&R) -> Uuid) -> Vec<Uuid> {

@@ -17,7 +17,7 @@ use async_graphql::{
     },
 };
 
-use crate::graphql::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::paging::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// What an operation asks for.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{OrderStatus, service};
 use crate::db::{self, keyset::group_by_parent};
-use crate::graphql::pagination::PageArgs;
+use crate::paging::PageArgs;
 
 /// Orders by id.
 pub struct OrderLoader(pub DatabaseConnection);

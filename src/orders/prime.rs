@@ -19,9 +19,9 @@ use crate::{
     graphql::{
         Loaders,
         loaders::prime,
-        pagination::PageArgs,
         prime::{children, unique},
     },
+    paging::PageArgs,
 };
 
 /// The page of orders the viewer may see. When `node` (an `Order`

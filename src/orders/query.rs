@@ -6,11 +6,8 @@ use super::{CURSOR_TAG, Order, OrderFilter, prime, service};
 use crate::{
     app::AppState,
     auth::SignedIn,
-    graphql::{
-        RequestMeta,
-        ids::parse_id,
-        pagination::{Connection, Cursor, PageArgs},
-    },
+    graphql::{RequestMeta, ids::parse_id, pagination::Connection},
+    paging::{Cursor, PageArgs},
 };
 
 #[derive(Default)]

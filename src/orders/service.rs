@@ -22,7 +22,8 @@ use crate::{
     db::{self, keyset, window::Relation},
     error::{AppError, Result},
     events::Event,
-    graphql::{ids::parse_id, pagination::PageArgs},
+    graphql::ids::parse_id,
+    paging::PageArgs,
     payments::PaymentStatus,
 };
 

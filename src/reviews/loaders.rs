@@ -8,7 +8,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use super::service;
-use crate::graphql::pagination::PageArgs;
+use crate::paging::PageArgs;
 
 /// One page of one product's reviews.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{db::window::Relation, graphql::pagination::PageArgs};
+use crate::{db::window::Relation, paging::PageArgs};
 
 /// A page of reviews (newest first) for each product, in one statement.
 #[tracing::instrument(level = "debug", skip_all, fields(products = product_ids.len()))]
