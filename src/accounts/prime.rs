@@ -12,10 +12,10 @@ use crate::{
     graphql::{
         Loaders,
         loaders::prime,
+        paged::PageKey,
         prime::{children, pages, unique},
     },
-    orders::{self, loaders::UserOrdersKey},
-    reviews::{self, loaders::AuthorReviewsKey},
+    orders, reviews,
 };
 
 /// Loads what `node` (a `User` selection) needs for `rows` into the request's loaders.
@@ -30,24 +30,14 @@ pub async fn users<R: Borrow<users::Profile>>(
     let loaders = ctx.data_unchecked::<Loaders>();
     let ids = unique(rows, |u| u.borrow().id);
     for (page, selections) in pages(node, "orders", orders::CURSOR_TAG) {
-        let keys: Vec<_> = ids
-            .iter()
-            .map(|&user_id| UserOrdersKey {
-                user_id,
-                page,
-                status: None,
-            })
-            .collect();
+        let keys: Vec<_> = ids.iter().map(|&parent| PageKey { parent, page }).collect();
         let rows = children(prime(&loaders.orders_by_user, &keys).await?);
         for order in &selections {
             Box::pin(orders::prime::orders(ctx, order, &rows)).await?;
         }
     }
     for (page, selections) in pages(node, "reviews", reviews::AUTHOR_CURSOR_TAG) {
-        let keys: Vec<_> = ids
-            .iter()
-            .map(|&author_id| AuthorReviewsKey { author_id, page })
-            .collect();
+        let keys: Vec<_> = ids.iter().map(|&parent| PageKey { parent, page }).collect();
         let rows = children(prime(&loaders.reviews_by_author, &keys).await?);
         for review in &selections {
             Box::pin(reviews::prime::reviews(ctx, review, &rows)).await?;

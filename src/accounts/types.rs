@@ -9,10 +9,10 @@ use entity::users;
 
 use crate::{
     auth::{Role, SelfOrStaff},
-    graphql::{Loaders, loaders::many, pagination::Connection},
-    orders::{self, Order, loaders::UserOrdersKey},
+    graphql::{Loaders, loaders::many, paged::PageKey, pagination::Connection},
+    orders::{self, Order},
     paging::{Cursor, PageArgs},
-    reviews::{self, Review, loaders::AuthorReviewsKey},
+    reviews::{self, Review},
 };
 
 /// A person with an account.
@@ -84,10 +84,9 @@ impl User {
         #[graphql(desc = "Cursor of the last order already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Option<Connection<Order>>> {
         let page = PageArgs::parse(first, after.as_deref(), orders::CURSOR_TAG).extend()?;
-        let key = UserOrdersKey {
-            user_id: self.row.id,
+        let key = PageKey {
+            parent: self.row.id,
             page,
-            status: None,
         };
         let rows = many(&ctx.data::<Loaders>()?.orders_by_user, key)
             .await
@@ -109,8 +108,8 @@ impl User {
         #[graphql(desc = "Cursor of the last review already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<Review>> {
         let page = PageArgs::parse(first, after.as_deref(), reviews::AUTHOR_CURSOR_TAG).extend()?;
-        let key = AuthorReviewsKey {
-            author_id: self.row.id,
+        let key = PageKey {
+            parent: self.row.id,
             page,
         };
         let rows = many(&ctx.data::<Loaders>()?.reviews_by_author, key)

@@ -12,9 +12,10 @@ use crate::{
     graphql::{
         Loaders,
         loaders::prime,
+        paged::PageKey,
         prime::{children, pages, unique},
     },
-    reviews::{self, loaders::ProductReviewsKey},
+    reviews,
 };
 
 /// Loads what `node` (a `Product` selection) needs for `rows` into the request's loaders.
@@ -32,10 +33,7 @@ pub async fn products<R: Borrow<products::Model>>(
         prime(&loaders.ratings, &ids).await?;
     }
     for (page, selections) in pages(node, "reviews", reviews::CURSOR_TAG) {
-        let keys: Vec<_> = ids
-            .iter()
-            .map(|&product_id| ProductReviewsKey { product_id, page })
-            .collect();
+        let keys: Vec<_> = ids.iter().map(|&parent| PageKey { parent, page }).collect();
         let rows = children(prime(&loaders.reviews_by_product, &keys).await?);
         for review in &selections {
             reviews::prime::reviews(ctx, review, &rows).await?;

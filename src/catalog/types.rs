@@ -8,9 +8,9 @@ use entity::products;
 
 use crate::{
     error::AppError,
-    graphql::{Loaders, ids::cents, loaders::many, pagination::Connection},
+    graphql::{Loaders, ids::cents, loaders::many, paged::PageKey, pagination::Connection},
     paging::{Cursor, PageArgs},
-    reviews::{self, Review, loaders::ProductReviewsKey},
+    reviews::{self, Review},
 };
 
 /// Something the shop sells.
@@ -78,8 +78,8 @@ impl Product {
         #[graphql(desc = "Cursor of the last review already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<Review>> {
         let page = PageArgs::parse(first, after.as_deref(), reviews::CURSOR_TAG).extend()?;
-        let key = ProductReviewsKey {
-            product_id: self.0.id,
+        let key = PageKey {
+            parent: self.0.id,
             page,
         };
         let loaders = ctx.data::<Loaders>()?;

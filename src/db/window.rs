@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use entity::{ByPosition, Positional};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
     sea_query::{Alias, Expr, ExprTrait, Query, WindowStatement},
 };
 use uuid::Uuid;
@@ -25,14 +25,13 @@ pub struct Relation<E: EntityTrait> {
 
 impl<E: EntityTrait> Relation<E> {
     /// A page (plus one row) of each parent's children, newest first, keyed by
-    /// parent; `filter` narrows the children (it applies before paging).
+    /// parent.
     /// The rows decode by position: the entity's columns.
     pub async fn pages(
         &self,
         db: &impl ConnectionTrait,
         parents: &[Uuid],
         page: &PageArgs,
-        filter: Option<Condition>,
         parent_of: impl Fn(&E::Model) -> Uuid,
     ) -> Result<HashMap<Uuid, Vec<E::Model>>, DbErr>
     where
@@ -51,9 +50,6 @@ impl<E: EntityTrait> Relation<E> {
             )
             .from(self.entity)
             .and_where(self.parent.is_in(parents.iter().copied()));
-        if let Some(filter) = filter {
-            inner.cond_where(filter);
-        }
         if let Some(after) = page.after {
             let at = after.time().map_err(|e| DbErr::Custom(e.to_string()))?;
             inner.cond_where(keyset::after(self.created_at, self.id, at, after.id, true));

@@ -31,9 +31,10 @@ use crate::{
     catalog::loaders::{ProductLoader, RatingLoader},
     db::StatementCounter,
     error::AppError,
-    orders::loaders::{OrderItemsLoader, OrderLoader, OrdersByUserLoader},
+    graphql::paged::Paged,
+    orders::loaders::{OrderItemsLoader, OrderLoader, OrdersByUser},
     payments::loaders::PaymentsByOrderLoader,
-    reviews::loaders::{ReviewsByAuthorLoader, ReviewsByProductLoader},
+    reviews::loaders::{ReviewsByAuthor, ReviewsByProduct},
     telemetry::traces,
 };
 
@@ -46,9 +47,9 @@ pub struct Loaders {
     /// Average rating by product id.
     pub ratings: Cached<RatingLoader>,
     /// A page of a product's reviews.
-    pub reviews_by_product: Cached<ReviewsByProductLoader>,
+    pub reviews_by_product: Cached<Paged<ReviewsByProduct>>,
     /// A page of an author's reviews.
-    pub reviews_by_author: Cached<ReviewsByAuthorLoader>,
+    pub reviews_by_author: Cached<Paged<ReviewsByAuthor>>,
     /// Users by id.
     pub users: ById<UserLoader>,
     /// Orders by id.
@@ -58,7 +59,7 @@ pub struct Loaders {
     /// An order's payments.
     pub order_payments: Cached<PaymentsByOrderLoader>,
     /// A page of a user's orders.
-    pub orders_by_user: Cached<OrdersByUserLoader>,
+    pub orders_by_user: Cached<Paged<OrdersByUser>>,
 }
 
 impl Loaders {
@@ -76,8 +77,8 @@ impl Loaders {
                 counter,
             )),
             ratings: cached(RatingLoader(db.clone()), counter),
-            reviews_by_product: cached(ReviewsByProductLoader(db.clone()), counter),
-            reviews_by_author: cached(ReviewsByAuthorLoader(db.clone()), counter),
+            reviews_by_product: cached(Paged::new(db.clone()), counter),
+            reviews_by_author: cached(Paged::new(db.clone()), counter),
             users: ById::new(cached(
                 UserLoader {
                     db: db.clone(),
@@ -88,7 +89,7 @@ impl Loaders {
             orders: cached(OrderLoader(db.clone()), counter),
             order_items: ById::new(cached(OrderItemsLoader(db.clone()), counter)),
             order_payments: cached(PaymentsByOrderLoader(db.clone()), counter),
-            orders_by_user: cached(OrdersByUserLoader(db.clone()), counter),
+            orders_by_user: cached(Paged::new(db.clone()), counter),
         }
     }
 }

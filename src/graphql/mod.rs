@@ -5,6 +5,7 @@ mod error_codes;
 pub mod guard;
 pub mod ids;
 pub mod loaders;
+pub mod paged;
 pub mod pagination;
 pub mod persisted;
 pub mod prime;

@@ -10,9 +10,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{OrderStatus, service};
-use crate::db::{self, keyset::group_by_parent};
-use crate::paging::PageArgs;
+use super::service;
+use crate::{
+    db::{self, keyset::group_by_parent},
+    graphql::paged::PagedRelation,
+    paging::PageArgs,
+};
 
 /// Orders by id.
 pub struct OrderLoader(pub DatabaseConnection);
@@ -69,44 +72,17 @@ pub async fn lines_with_products(
     ))
 }
 
-/// One page of one user's orders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct UserOrdersKey {
-    pub user_id: Uuid,
-    pub page: PageArgs,
-    pub status: Option<OrderStatus>,
-}
+/// A user's orders, newest first.
+pub struct OrdersByUser;
 
-/// Pages of many users' orders, one windowed query per distinct page.
-pub struct OrdersByUserLoader(pub DatabaseConnection);
+impl PagedRelation for OrdersByUser {
+    type Row = orders::Model;
 
-impl Loader<UserOrdersKey> for OrdersByUserLoader {
-    type Value = Vec<orders::Model>;
-    type Error = Arc<DbErr>;
-
-    async fn load(
-        &self,
-        keys: &[UserOrdersKey],
-    ) -> Result<HashMap<UserOrdersKey, Self::Value>, Self::Error> {
-        let mut groups: HashMap<(PageArgs, Option<OrderStatus>), Vec<Uuid>> = HashMap::new();
-        for key in keys {
-            groups
-                .entry((key.page, key.status))
-                .or_default()
-                .push(key.user_id);
-        }
-        let mut out = HashMap::with_capacity(keys.len());
-        for ((page, status), users) in groups {
-            let mut pages = service::pages_by_user(&self.0, &users, &page, status).await?;
-            for user_id in users {
-                let key = UserOrdersKey {
-                    user_id,
-                    page,
-                    status,
-                };
-                out.insert(key, pages.remove(&user_id).unwrap_or_default());
-            }
-        }
-        Ok(out)
+    async fn pages(
+        db: &DatabaseConnection,
+        parents: &[Uuid],
+        page: &PageArgs,
+    ) -> Result<HashMap<Uuid, Vec<orders::Model>>, DbErr> {
+        service::pages_by_user(db, parents, page).await
     }
 }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{order_items, orders, payments, products, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PartialModelTrait, QueryFilter, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PartialModelTrait,
+    QueryFilter, Select, Set,
     sea_query::{CaseStatement, Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -342,7 +342,6 @@ pub async fn pages_by_user(
     db: &impl ConnectionTrait,
     user_ids: &[Uuid],
     page: &PageArgs,
-    status: Option<OrderStatus>,
 ) -> Result<HashMap<Uuid, Vec<orders::Model>>, DbErr> {
     let relation = Relation {
         entity: orders::Entity,
@@ -350,8 +349,7 @@ pub async fn pages_by_user(
         created_at: orders::Column::CreatedAt,
         id: orders::Column::Id,
     };
-    let filter = status.map(|s| Condition::all().add(orders::Column::Status.eq(s.as_str())));
     relation
-        .pages(db, user_ids, page, filter, |o: &orders::Model| o.user_id)
+        .pages(db, user_ids, page, |o: &orders::Model| o.user_id)
         .await
 }

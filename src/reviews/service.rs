@@ -19,9 +19,7 @@ pub async fn pages_by_product(
     page: &PageArgs,
 ) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
     relation(reviews::Column::ProductId)
-        .pages(db, product_ids, page, None, |r: &reviews::Model| {
-            r.product_id
-        })
+        .pages(db, product_ids, page, |r: &reviews::Model| r.product_id)
         .await
 }
 
@@ -33,7 +31,7 @@ pub async fn pages_by_author(
     page: &PageArgs,
 ) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
     relation(reviews::Column::AuthorId)
-        .pages(db, author_ids, page, None, |r: &reviews::Model| r.author_id)
+        .pages(db, author_ids, page, |r: &reviews::Model| r.author_id)
         .await
 }
 
