@@ -1,13 +1,13 @@
 //! Reviews: a rating and text per author and product.
 
 pub mod loaders;
+mod mutation;
 pub mod prime;
 pub mod service;
 mod types;
-pub mod write;
 
-pub use types::Review;
-pub use write::{AddReviewInput, ReviewsMutation};
+pub use mutation::ReviewsMutation;
+pub use types::{AddReviewInput, Review};
 
 /// Cursor tag of a product's reviews (newest first).
 pub const CURSOR_TAG: &str = "rp";

@@ -1,15 +1,68 @@
-//! Review queries.
+//! Review rules: adding one (one per author and product) and the queries
+//! of review pages and ratings.
 
 use std::collections::HashMap;
 
-use entity::reviews;
+use chrono::{SubsecRound, Utc};
+use entity::{products, reviews};
 use sea_orm::{
-    ConnectionTrait, DbErr, FromQueryResult,
+    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Set,
     sea_query::{Alias, Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
 
-use crate::{db::window::Relation, paging::PageArgs};
+use super::AddReviewInput;
+use crate::{
+    app::AppState,
+    cache::Change,
+    db::window::Relation,
+    error::{AppError, OnConflict, Result},
+    graphql::ids::{no_nul, parse_id},
+    paging::PageArgs,
+};
+
+/// The longest review body, in characters.
+pub const MAX_BODY_CHARS: usize = 2_000;
+
+/// Adds the author's review of a product they have not reviewed yet.
+#[tracing::instrument(level = "debug", skip(state, input))]
+pub async fn add(
+    state: &AppState,
+    author_id: Uuid,
+    input: &AddReviewInput,
+) -> Result<reviews::Model> {
+    let product_id = parse_id(&input.product_id, "input.productId")?;
+    let rating = i16::try_from(input.rating)
+        .ok()
+        .filter(|r| (1..=5).contains(r))
+        .ok_or_else(|| AppError::bad_input("input.rating", "rating must be 1 to 5"))?;
+    let body = input.body.trim();
+    if body.is_empty() || body.chars().count() > MAX_BODY_CHARS {
+        return Err(AppError::bad_input(
+            "input.body",
+            format!("body must be 1 to {MAX_BODY_CHARS} characters"),
+        ));
+    }
+    no_nul(body, "input.body")?;
+    products::Entity::find_by_id(product_id)
+        .one(&state.db)
+        .await?
+        .filter(|p| p.active)
+        .ok_or_else(|| AppError::bad_input("input.productId", "no such product for sale"))?;
+    let review = reviews::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        product_id: Set(product_id),
+        author_id: Set(author_id),
+        rating: Set(rating),
+        body: Set(body.to_owned()),
+        created_at: Set(Utc::now().trunc_subsecs(6)),
+    }
+    .insert(&state.db)
+    .await
+    .on_unique_violation("input.productId", "you have reviewed this product already")?;
+    state.caches.changed(Change::Reviews { product_id }).await;
+    Ok(review)
+}
 
 /// A page of reviews (newest first) for each product, in one statement.
 #[tracing::instrument(level = "debug", skip_all, fields(products = product_ids.len()))]

@@ -1,6 +1,6 @@
-//! The GraphQL `Review` type.
+//! The GraphQL types of reviews: `Review` and the input of `addReview`.
 
-use async_graphql::{Context, ID, Object, ResultExt};
+use async_graphql::{Context, ID, InputObject, Object, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::reviews;
 
@@ -53,4 +53,15 @@ impl Review {
             .extend()?;
         Ok(Product(product))
     }
+}
+
+/// A review of a product.
+#[derive(InputObject, Clone, Debug)]
+pub struct AddReviewInput {
+    /// The product reviewed.
+    pub product_id: ID,
+    /// 1 (poor) to 5 (excellent).
+    pub rating: i32,
+    /// 1 to 2,000 characters.
+    pub body: String,
 }
