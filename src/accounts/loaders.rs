@@ -4,7 +4,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::users;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{cache::EntityCache, db};
@@ -23,7 +23,11 @@ impl Loader<Uuid> for UserLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let load = |misses: Vec<Uuid>| {
             db::partial_rows::<users::Profile, _>(
-                users::Entity::find().filter(users::Column::Id.is_in(misses)),
+                users::Entity::find().filter(db::one_of(
+                    self.db.get_database_backend(),
+                    users::Column::Id,
+                    misses,
+                )),
                 &self.db,
             )
         };

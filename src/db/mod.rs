@@ -13,10 +13,12 @@ use anyhow::Context;
 use entity::{ByPosition, Positional};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, PartialModelTrait, QuerySelect, Select, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PartialModelTrait, QuerySelect, Select,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sea_query::{Func, Query, SimpleExpr},
 };
+use uuid::Uuid;
 
 use crate::{
     config::Config,
@@ -113,6 +115,25 @@ where
     M: PartialModelTrait + Positional,
 {
     rows_as(M::select_cols(select.select_only()), db).await
+}
+
+/// `column` is one of `ids`. On PostgreSQL the ids travel as one array,
+/// `column IN (SELECT unnest($1))`: the statement's text, and so its prepared
+/// plan, stays the same whatever their number, where an `IN` list of n
+/// parameters is a statement of its own for each n, planned anew on every
+/// run once n is large. SQLite has no arrays and keeps the list.
+pub fn one_of<C: ColumnTrait>(
+    backend: DbBackend,
+    column: C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => {
+            let ids: Vec<Uuid> = ids.into_iter().collect();
+            column.in_subquery(Query::select().expr(Func::cust("unnest").arg(ids)).take())
+        }
+        _ => column.is_in(ids),
+    }
 }
 
 /// Applies pending migrations; a no-op when the schema is current.

@@ -253,6 +253,51 @@ async fn a_products_reviews_page_newest_first_with_authors_and_average_rating() 
 }
 
 #[tokio::test]
+async fn each_product_of_a_page_gets_its_own_newest_reviews() {
+    let app = TestApp::seeded().await;
+    let all_reviews = reviews::Entity::find().all(&app.state.db).await.unwrap();
+
+    let data = app
+        .data(
+            r#"{ products(first: 30) { edges { node { id
+                reviews(first: 2) { edges { node { id } } pageInfo { hasNextPage } }
+            } } } }"#,
+            json!({}),
+        )
+        .await;
+
+    let edges: Vec<Value> = nodes(&data)
+        .iter()
+        .map(|product| {
+            let id = product["id"].as_str().unwrap();
+            let mut own: Vec<_> = all_reviews
+                .iter()
+                .filter(|r| r.product_id.to_string() == id)
+                .collect();
+            own.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+            let page: Vec<Value> = own
+                .iter()
+                .take(2)
+                .map(|r| json!({ "node": { "id": r.id.to_string() } }))
+                .collect();
+            json!({ "node": { "id": id, "reviews": {
+                "edges": page, "pageInfo": { "hasNextPage": own.len() > 2 } } } })
+        })
+        .collect();
+    assert!(
+        edges
+            .iter()
+            .any(|e| e["node"]["reviews"]["pageInfo"]["hasNextPage"] == true)
+    );
+    assert!(
+        edges
+            .iter()
+            .any(|e| e["node"]["reviews"]["edges"] == json!([]))
+    );
+    assert_eq!(data, json!({ "products": { "edges": edges } }));
+}
+
+#[tokio::test]
 async fn a_product_without_reviews_has_no_average_rating() {
     let app = TestApp::seeded().await;
     let product = products::Entity::find()
