@@ -15,7 +15,8 @@ use std::collections::HashMap;
 
 use entity::{ByPosition, Positional};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable, Order,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Iterable,
+    ModelTrait, Order, Value,
     sea_query::{
         Alias, Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement, WindowStatement,
     },
@@ -42,7 +43,6 @@ impl<E: EntityTrait> Relation<E> {
         db: &impl ConnectionTrait,
         parents: &[Uuid],
         page: &PageArgs,
-        parent_of: impl Fn(&E::Model) -> Uuid,
     ) -> Result<HashMap<Uuid, Vec<E::Model>>, DbErr>
     where
         E::Model: Positional,
@@ -60,7 +60,10 @@ impl<E: EntityTrait> Relation<E> {
             .await?;
         let mut pages: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for ByPosition(row) in rows {
-            pages.entry(parent_of(&row)).or_default().push(row);
+            let Value::Uuid(Some(parent)) = row.get(self.parent) else {
+                return Err(DbErr::Custom("a parent column is not a uuid".into()));
+            };
+            pages.entry(parent).or_default().push(row);
         }
         Ok(pages)
     }

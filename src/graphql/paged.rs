@@ -3,27 +3,22 @@
 //! page load together: one statement per distinct page, in practice one per
 //! batch, whatever the number of parents.
 
-use std::{collections::HashMap, future::Future, marker::PhantomData, sync::Arc};
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::Loader;
-use sea_orm::{DatabaseConnection, DbErr};
+use entity::Positional;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
 use uuid::Uuid;
 
-use crate::paging::PageArgs;
+use crate::{db::window::Relation, paging::PageArgs};
 
 /// A has-many relation whose children are read a page per parent; each
 /// domain names its relations with a unit struct implementing this.
 pub trait PagedRelation: Send + Sync + 'static {
-    /// A child row.
-    type Row: Send + Sync + Clone + 'static;
-
-    /// A page (plus one row) of the children of each of `parents`, in one
-    /// statement, keyed by parent; a parent without children may be absent.
-    fn pages(
-        db: &DatabaseConnection,
-        parents: &[Uuid],
-        page: &PageArgs,
-    ) -> impl Future<Output = Result<HashMap<Uuid, Vec<Self::Row>>, DbErr>> + Send;
+    /// The children's table.
+    type Entity: EntityTrait<Model: Positional + Sync>;
+    /// Their parent column and the columns that order them.
+    const RELATION: Relation<Self::Entity>;
 }
 
 /// One page of one parent's children.
@@ -50,17 +45,20 @@ impl<R> Paged<R> {
 }
 
 impl<R: PagedRelation> Loader<PageKey> for Paged<R> {
-    type Value = Vec<R::Row>;
+    type Value = Vec<<R::Entity as EntityTrait>::Model>;
     type Error = Arc<DbErr>;
 
+    #[tracing::instrument(level = "debug", name = "pages", skip_all,
+        fields(relation = std::any::type_name::<R>(), keys = keys.len()))]
     async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
         let mut by_page: HashMap<PageArgs, Vec<Uuid>> = HashMap::new();
         for key in keys {
             by_page.entry(key.page).or_default().push(key.parent);
         }
+        let relation = R::RELATION;
         let mut out = HashMap::with_capacity(keys.len());
         for (page, parents) in by_page {
-            let mut pages = R::pages(&self.db, &parents, &page).await?;
+            let mut pages = relation.pages(&self.db, &parents, &page).await?;
             for parent in parents {
                 let rows = pages.remove(&parent).unwrap_or_default();
                 out.insert(PageKey { parent, page }, rows);

@@ -9,11 +9,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::service;
 use crate::{
-    db::{self, keyset::group_by_parent},
+    db::{self, keyset::group_by_parent, window::Relation},
     graphql::paged::PagedRelation,
-    paging::PageArgs,
 };
 
 /// Orders by id.
@@ -89,13 +87,11 @@ pub async fn lines_with_products(
 pub struct OrdersByUser;
 
 impl PagedRelation for OrdersByUser {
-    type Row = orders::Model;
-
-    async fn pages(
-        db: &DatabaseConnection,
-        parents: &[Uuid],
-        page: &PageArgs,
-    ) -> Result<HashMap<Uuid, Vec<orders::Model>>, DbErr> {
-        service::pages_by_user(db, parents, page).await
-    }
+    type Entity = orders::Entity;
+    const RELATION: Relation<orders::Entity> = Relation {
+        entity: orders::Entity,
+        parent: orders::Column::UserId,
+        created_at: orders::Column::CreatedAt,
+        id: orders::Column::Id,
+    };
 }

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{order_items, orders, payments, products, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PartialModelTrait,
-    QueryFilter, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PartialModelTrait, QueryFilter,
+    Select, Set,
     sea_query::{CaseStatement, Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crate::{
     app::AppState,
     auth::Viewer,
     cache::Change,
-    db::{self, keyset, window::Relation},
+    db::{self, keyset},
     error::{AppError, Result},
     events::Event,
     graphql::ids::parse_id,
@@ -335,21 +335,4 @@ fn visible(
         query = query.filter(C::Status.eq(status.as_str()));
     }
     keyset::newest_first(query, C::CreatedAt, C::Id, page)
-}
-
-/// A page of orders (newest first) for each user, in one statement.
-pub async fn pages_by_user(
-    db: &impl ConnectionTrait,
-    user_ids: &[Uuid],
-    page: &PageArgs,
-) -> Result<HashMap<Uuid, Vec<orders::Model>>, DbErr> {
-    let relation = Relation {
-        entity: orders::Entity,
-        parent: orders::Column::UserId,
-        created_at: orders::Column::CreatedAt,
-        id: orders::Column::Id,
-    };
-    relation
-        .pages(db, user_ids, page, |o: &orders::Model| o.user_id)
-        .await
 }

@@ -1,40 +1,31 @@
 //! Relations of reviews paged per parent (see `graphql::paged`).
 
-use std::collections::HashMap;
+use entity::reviews::{Column, Entity};
 
-use entity::reviews;
-use sea_orm::{DatabaseConnection, DbErr};
-use uuid::Uuid;
-
-use super::service;
-use crate::{graphql::paged::PagedRelation, paging::PageArgs};
+use crate::{db::window::Relation, graphql::paged::PagedRelation};
 
 /// A product's reviews, newest first.
 pub struct ReviewsByProduct;
 
 impl PagedRelation for ReviewsByProduct {
-    type Row = reviews::Model;
-
-    async fn pages(
-        db: &DatabaseConnection,
-        parents: &[Uuid],
-        page: &PageArgs,
-    ) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
-        service::pages_by_product(db, parents, page).await
-    }
+    type Entity = Entity;
+    const RELATION: Relation<Entity> = newest_first(Column::ProductId);
 }
 
 /// An author's reviews, newest first.
 pub struct ReviewsByAuthor;
 
 impl PagedRelation for ReviewsByAuthor {
-    type Row = reviews::Model;
+    type Entity = Entity;
+    const RELATION: Relation<Entity> = newest_first(Column::AuthorId);
+}
 
-    async fn pages(
-        db: &DatabaseConnection,
-        parents: &[Uuid],
-        page: &PageArgs,
-    ) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
-        service::pages_by_author(db, parents, page).await
+/// The reviews of each `parent`, newest first.
+const fn newest_first(parent: Column) -> Relation<Entity> {
+    Relation {
+        entity: Entity,
+        parent,
+        created_at: Column::CreatedAt,
+        id: Column::Id,
     }
 }

@@ -1,5 +1,5 @@
-//! Review rules: adding one (one per author and product) and the queries
-//! of review pages and ratings.
+//! Review rules: adding one (one per author and product), and the average
+//! ratings of products.
 
 use std::collections::HashMap;
 
@@ -15,10 +15,8 @@ use super::AddReviewInput;
 use crate::{
     app::AppState,
     cache::Change,
-    db::window::Relation,
     error::{AppError, OnConflict, Result},
     graphql::ids::{no_nul, parse_id},
-    paging::PageArgs,
 };
 
 /// The longest review body, in characters.
@@ -62,39 +60,6 @@ pub async fn add(
     .on_unique_violation("input.productId", "you have reviewed this product already")?;
     state.caches.changed(Change::Reviews { product_id }).await;
     Ok(review)
-}
-
-/// A page of reviews (newest first) for each product, in one statement.
-#[tracing::instrument(level = "debug", skip_all, fields(products = product_ids.len()))]
-pub async fn pages_by_product(
-    db: &impl ConnectionTrait,
-    product_ids: &[Uuid],
-    page: &PageArgs,
-) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
-    relation(reviews::Column::ProductId)
-        .pages(db, product_ids, page, |r: &reviews::Model| r.product_id)
-        .await
-}
-
-/// A page of reviews (newest first) for each author, in one statement.
-#[tracing::instrument(level = "debug", skip_all, fields(authors = author_ids.len()))]
-pub async fn pages_by_author(
-    db: &impl ConnectionTrait,
-    author_ids: &[Uuid],
-    page: &PageArgs,
-) -> Result<HashMap<Uuid, Vec<reviews::Model>>, DbErr> {
-    relation(reviews::Column::AuthorId)
-        .pages(db, author_ids, page, |r: &reviews::Model| r.author_id)
-        .await
-}
-
-fn relation(parent: reviews::Column) -> Relation<reviews::Entity> {
-    Relation {
-        entity: reviews::Entity,
-        parent,
-        created_at: reviews::Column::CreatedAt,
-        id: reviews::Column::Id,
-    }
 }
 
 /// Average rating of each product that has reviews. The sum and count are
