@@ -10,9 +10,10 @@ PRODUCTS=$(q "SELECT string_agg(quote_literal(id::text) || '::uuid', ',') FROM (
 ORDERS=$(q "SELECT string_agg(quote_literal(id::text) || '::uuid', ',') FROM (SELECT id FROM orders ORDER BY created_at DESC, id DESC LIMIT 50) o")
 USERS=$(q "SELECT string_agg(quote_literal(id::text) || '::uuid', ',') FROM (SELECT id FROM users ORDER BY id LIMIT 50) u")
 USER=$(q "SELECT id FROM users ORDER BY id LIMIT 1")
-# The same ids as one array: PostgreSQL is sent them so (see db::one_of, db::window).
+# The same ids as one array, as PostgreSQL is sent them for pages per parent
+# (db::window) and for the users loader (db::one_of).
 arr() { echo "'{$(echo "$1" | sed "s/'//g; s/::uuid//g")}'::uuid[]"; }
-PRODUCTS_ARR=$(arr "$PRODUCTS"); ORDERS_ARR=$(arr "$ORDERS"); USERS_ARR=$(arr "$USERS")
+PRODUCTS_ARR=$(arr "$PRODUCTS"); USERS_ARR=$(arr "$USERS")
 AUTHORS_ARR=$(q "SELECT quote_literal(array_agg(DISTINCT r.author_id)::text) || '::uuid[]' FROM (SELECT id FROM products WHERE active ORDER BY created_at DESC, id DESC LIMIT 50) p CROSS JOIN LATERAL (SELECT author_id FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC LIMIT 6) r")
 # A page of each parent's children, as PostgreSQL is asked for it (db::window).
 lateral() { echo "SELECT page.* FROM unnest($1) AS parent INNER JOIN LATERAL (SELECT * FROM $2 WHERE $2.$3 = parent.parent ORDER BY created_at DESC, id DESC LIMIT $4) AS page ON TRUE"; }
@@ -23,7 +24,7 @@ plans=(
   "products, newest first (products, product(id) lists)|SELECT * FROM products WHERE active = true ORDER BY created_at DESC, id DESC LIMIT 51"
   "products, cheapest first|SELECT * FROM products WHERE active = true ORDER BY price_cents ASC, id ASC LIMIT 51"
   "products, search|SELECT * FROM products WHERE active = true AND (LOWER(name) LIKE '%oak%' ESCAPE '\\' OR LOWER(sku) LIKE '%oak%' ESCAPE '\\') ORDER BY created_at DESC, id DESC LIMIT 21"
-  "products by id (ProductLoader)|SELECT * FROM products WHERE id IN (SELECT unnest($PRODUCTS_ARR))"
+  "products by id (ProductLoader)|SELECT * FROM products WHERE id IN ($PRODUCTS)"
   "reviews of 50 products, 5 each (Q2)|$(lateral "$PRODUCTS_ARR" reviews product_id 6)"
   "reviews of 50 products, 5 each: the window function SQLite is sent (and PostgreSQL was)|SELECT ranked.* FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY created_at DESC, id DESC) AS rn FROM reviews WHERE product_id IN ($PRODUCTS)) AS ranked WHERE ranked.rn <= 6 ORDER BY ranked.created_at DESC, ranked.id DESC"
   "average ratings|SELECT product_id, SUM(rating), COUNT(id) FROM reviews WHERE product_id IN ($PRODUCTS) GROUP BY product_id"
@@ -35,9 +36,9 @@ plans=(
   "orders, next page (keyset)|SELECT * FROM orders WHERE (created_at < $AT OR (created_at = $AT AND id < $ID)) ORDER BY created_at DESC, id DESC LIMIT 51"
   "orders of one customer|SELECT * FROM orders WHERE user_id = '$USER' ORDER BY created_at DESC, id DESC LIMIT 21"
   "orders of 50 users (User.orders)|$(lateral "$USERS_ARR" orders user_id 21)"
-  "items of 50 orders|SELECT * FROM order_items WHERE order_id IN (SELECT unnest($ORDERS_ARR)) ORDER BY id"
-  "items of 50 orders with their products (products not cached)|SELECT order_items.*, products.* FROM order_items INNER JOIN products ON order_items.product_id = products.id WHERE order_items.order_id IN (SELECT unnest($ORDERS_ARR)) ORDER BY order_items.id"
-  "payments of 50 orders|SELECT * FROM payments WHERE order_id IN (SELECT unnest($ORDERS_ARR)) ORDER BY created_at, id"
+  "items of 50 orders|SELECT * FROM order_items WHERE order_id IN ($ORDERS) ORDER BY id"
+  "items of 50 orders with their products (products not cached)|SELECT order_items.*, products.* FROM order_items INNER JOIN products ON order_items.product_id = products.id WHERE order_items.order_id IN ($ORDERS) ORDER BY order_items.id"
+  "payments of 50 orders|SELECT * FROM payments WHERE order_id IN ($ORDERS) ORDER BY created_at, id"
   "reviews of 50 authors (User.reviews)|$(lateral "$USERS_ARR" reviews author_id 21)"
   "users, newest first (ADMIN)|SELECT * FROM users ORDER BY created_at DESC, id DESC LIMIT 21"
   "session check (once per session and second)|SELECT s.*, u.* FROM sessions s LEFT JOIN users u ON s.user_id = u.id WHERE s.family_id = '$USER' AND s.revoked_at IS NULL AND s.expires_at > now() LIMIT 1"

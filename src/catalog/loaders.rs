@@ -4,7 +4,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::products;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{cache::EntityCache, db, reviews::service::average_ratings};
@@ -23,11 +23,7 @@ impl Loader<Uuid> for ProductLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let load = |misses: Vec<Uuid>| {
             db::rows(
-                products::Entity::find().filter(db::one_of(
-                    self.db.get_database_backend(),
-                    products::Column::Id,
-                    misses,
-                )),
+                products::Entity::find().filter(products::Column::Id.is_in(misses)),
                 &self.db,
             )
         };

@@ -1,15 +1,15 @@
 //! "The first N rows of each parent" in one statement, for every has-many
 //! connection with a per-parent page.
 //!
-//! PostgreSQL reads each parent's page straight off the
-//! `(parent, created_at DESC, id DESC)` index: a `LATERAL` subquery with a
-//! `LIMIT`, once per element of the parents' array. It touches only the rows
-//! it returns, where numbering every child of every parent with a window
-//! function (and sorting them) cost Q2's reviews page seven times as much, and
-//! one array parameter keeps the statement's text (and its prepared plan) the
-//! same whatever the number of parents. SQLite has no `LATERAL`: there a
-//! window function numbers each parent's rows newest first and the outer
-//! query keeps the first `limit` of each. Both answer the same rows.
+//! PostgreSQL reads each parent's page straight off its
+//! `(parent, created_at DESC, id …)` index: a `LATERAL` subquery with a
+//! `LIMIT`, once per element of the parents' array. It reads only the rows it
+//! returns, where numbering every child of every parent with a window
+//! function (and sorting them) cost Q2's reviews page four to seven times as
+//! much; and one array parameter keeps the statement's text (and its prepared
+//! plan) the same whatever the number of parents. SQLite has no `LATERAL`:
+//! there a window function numbers each parent's rows newest first and the
+//! outer query keeps the first `limit` of each. Both answer the same rows.
 
 use std::collections::HashMap;
 

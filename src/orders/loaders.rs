@@ -5,7 +5,8 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::Loader;
 use entity::{order_items, orders, products};
 use sea_orm::{
-    DatabaseConnection, DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -22,12 +23,7 @@ impl Loader<Uuid> for OrderLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let backend = self.0.get_database_backend();
-        let query = orders::Entity::find().filter(db::one_of(
-            backend,
-            orders::Column::Id,
-            keys.iter().copied(),
-        ));
+        let query = orders::Entity::find().filter(orders::Column::Id.is_in(keys.iter().copied()));
         let rows = db::rows(query, &self.0).await?;
         Ok(rows.into_iter().map(|o| (o.id, o)).collect())
     }
@@ -41,13 +37,8 @@ impl Loader<Uuid> for OrderItemsLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let backend = self.0.get_database_backend();
         let query = order_items::Entity::find()
-            .filter(db::one_of(
-                backend,
-                order_items::Column::OrderId,
-                keys.iter().copied(),
-            ))
+            .filter(order_items::Column::OrderId.is_in(keys.iter().copied()))
             .order_by_asc(order_items::Column::Id);
         let rows = db::rows(query, &self.0).await?;
         Ok(group_by_parent(keys, rows, |item| item.order_id))
@@ -64,11 +55,7 @@ pub async fn lines_with_products(
     let query = order_items::Entity::find()
         .inner_join(products::Entity)
         .columns(products::Column::iter())
-        .filter(db::one_of(
-            db.get_database_backend(),
-            order_items::Column::OrderId,
-            order_ids.iter().copied(),
-        ))
+        .filter(order_items::Column::OrderId.is_in(order_ids.iter().copied()))
         .order_by_asc(order_items::Column::Id);
     let rows: Vec<(order_items::Model, products::Model)> = db::rows_as(query, db).await?;
     let mut lines = Vec::with_capacity(rows.len());

@@ -4,7 +4,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::Loader;
 use entity::payments;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::db::{self, keyset::group_by_parent};
@@ -17,13 +17,8 @@ impl Loader<Uuid> for PaymentsByOrderLoader {
     type Error = Arc<DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let backend = self.0.get_database_backend();
         let query = payments::Entity::find()
-            .filter(db::one_of(
-                backend,
-                payments::Column::OrderId,
-                keys.iter().copied(),
-            ))
+            .filter(payments::Column::OrderId.is_in(keys.iter().copied()))
             .order_by_asc(payments::Column::CreatedAt)
             .order_by_asc(payments::Column::Id);
         let rows = db::rows(query, &self.0).await?;
