@@ -128,7 +128,7 @@ async fn create(
         email: Set(email.as_str().to_owned()),
         password_hash: Set(NO_PASSWORD.to_owned()),
         display_name: Set(display_name),
-        role: Set(identity.role.as_str().to_owned()),
+        role: Set(identity.role),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -153,9 +153,9 @@ async fn create(
 /// Gives the account the role the provider's token states, when it differs.
 async fn keep_role(state: &AppState, user: users::Model, role: Role) -> Result<Uuid, AppError> {
     let id = user.id;
-    if user.role != role.as_str() {
+    if user.role != role {
         let mut row: users::ActiveModel = user.into();
-        row.role = Set(role.as_str().to_owned());
+        row.role = Set(role);
         row.updated_at = Set(Utc::now().trunc_subsecs(6));
         row.update(&state.db).await?;
         state.caches.changed(Change::User(id)).await;

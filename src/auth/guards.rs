@@ -3,6 +3,7 @@
 //! UNAUTHENTICATED, signed in without the role is FORBIDDEN.
 
 use async_graphql::{Context, ErrorExtensions, Guard, Result};
+use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
 use super::{Role, Viewer};
@@ -42,7 +43,7 @@ impl Guard for RoleGuard {
             v @ Viewer::User { .. } if v.has_role(self.0) => Ok(()),
             Viewer::User { .. } => Err(AppError::Forbidden(format!(
                 "only {} and above may do this",
-                self.0.as_str()
+                self.0.to_value()
             ))
             .extend()),
             other => Err(unauthenticated(other).extend()),

@@ -10,44 +10,10 @@ mod shared_counters;
 pub mod throttle;
 pub mod tokens;
 
-use async_graphql::Enum;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use entity::users::Role;
 pub use guards::{OwnerOrStaff, RoleGuard, SelfOrStaff, SignedIn, unauthenticated};
-
-/// Account roles, ordered by privilege: CUSTOMER < STAFF < ADMIN.
-#[derive(
-    Enum, Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    /// A shopper: sees the public catalog and their own orders.
-    Customer,
-    /// An employee: manages the catalog and every order.
-    Staff,
-    /// An administrator: everything STAFF may do, plus managing users.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "CUSTOMER",
-            Self::Staff => "STAFF",
-            Self::Admin => "ADMIN",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "CUSTOMER" => Some(Self::Customer),
-            "STAFF" => Some(Self::Staff),
-            "ADMIN" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-}
 
 /// The identity behind a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

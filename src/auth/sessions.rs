@@ -85,7 +85,5 @@ async fn live_role(
         .find_also_related(users::Entity)
         .one(db)
         .await?;
-    Ok(live
-        .and_then(|(_, user)| user)
-        .and_then(|u| Some((u.id, Role::parse(&u.role)?))))
+    Ok(live.and_then(|(_, user)| user).map(|u| (u.id, u.role)))
 }
