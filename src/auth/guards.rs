@@ -18,6 +18,7 @@ pub fn unauthenticated(viewer: &Viewer) -> AppError {
     match viewer {
         Viewer::Rejected(reason) => AppError::Unauthenticated((*reason).to_owned()),
         Viewer::Unverifiable => AppError::unavailable(),
+        Viewer::Unreadable => AppError::unreadable_session(),
         _ => AppError::Unauthenticated("sign in to do this".to_owned()),
     }
 }

@@ -28,6 +28,10 @@ pub enum Viewer {
     /// database is unavailable: it grants nothing now, but fields that need
     /// a viewer answer SERVICE_UNAVAILABLE, so clients keep their tokens.
     Unverifiable,
+    /// A valid token whose session could not be read (its user's role is a
+    /// value this version does not know): it grants nothing, and fields that
+    /// need a viewer answer INTERNAL_SERVER_ERROR; the cause is logged.
+    Unreadable,
     /// A signed-in user, in the session (refresh-token family) `session`.
     User { id: Uuid, role: Role, session: Uuid },
 }
@@ -105,6 +109,7 @@ pub async fn recheck(
         viewer @ Viewer::User { .. } => Ok(viewer),
         Viewer::Rejected(reason) => Err(crate::error::AppError::Unauthenticated(reason.into())),
         Viewer::Unverifiable => Err(crate::error::AppError::unavailable()),
+        Viewer::Unreadable => Err(crate::error::AppError::unreadable_session()),
         Viewer::Anonymous => Ok(Viewer::Anonymous),
     }
 }
