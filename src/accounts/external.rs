@@ -9,7 +9,10 @@
 
 use chrono::{SubsecRound, Utc};
 use entity::{identities, users};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, RelationTrait, Set,
+};
 use uuid::Uuid;
 
 use super::input::{DisplayName, Email};
@@ -84,19 +87,20 @@ pub async fn sign_in(
     }
 }
 
-/// The user linked to the provider's `subject`.
+/// The user linked to the provider's `subject`. The user is the selected
+/// model, not a related one, so a row that does not decode (a role this
+/// version does not know) is an error instead of reading as no user.
 async fn linked(
     db: &impl ConnectionTrait,
     issuer: &str,
     subject: &str,
 ) -> Result<Option<users::Model>, sea_orm::DbErr> {
-    Ok(identities::Entity::find()
+    users::Entity::find()
+        .join(JoinType::InnerJoin, identities::Relation::User.def().rev())
         .filter(identities::Column::Issuer.eq(issuer))
         .filter(identities::Column::Subject.eq(subject))
-        .find_also_related(users::Entity)
         .one(db)
-        .await?
-        .and_then(|(_, user)| user))
+        .await
 }
 
 /// Creates the user and the link in one transaction; a unique violation on

@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 use tollgate::auth::Role;
 use uuid::Uuid;
 
-use crate::helpers::{Session, TestApp};
+use crate::helpers::TestApp;
 
 /// Stores `value` in `column` of the rows `filter` selects, past the
 /// tables' CHECK constraints, as a newer version (or a hand-made fix) could
 /// have stored it.
-async fn store_unknown<E: EntityTrait>(
+pub async fn store_unknown<E: EntityTrait>(
     app: &TestApp,
     column: E::Column,
     value: &str,
@@ -50,19 +50,17 @@ async fn store_unknown<E: EntityTrait>(
     txn.commit().await.unwrap();
 }
 
-/// Runs `query` as `session` and checks the whole answer: `data`, and one
+/// Runs `query` with the access token `token` and checks the whole answer: `data`, and one
 /// masked INTERNAL_SERVER_ERROR at the root field `field` (the cost report
 /// aside, which is another test's subject).
-async fn assert_internal_error(
+pub async fn assert_internal_error(
     app: &TestApp,
-    session: &Session,
+    token: &str,
     query: &str,
     field: &str,
     data: Value,
 ) {
-    let response = app
-        .graphql_as(Some(&session.access_token), query, json!({}))
-        .await;
+    let response = app.graphql_as(Some(token), query, json!({})).await;
     let mut body = response.json();
     body.as_object_mut().unwrap().remove("extensions");
     assert_eq!(
@@ -113,13 +111,20 @@ async fn an_order_or_payment_status_this_version_does_not_know_is_an_internal_er
     .await;
 
     let order = format!(r#"{{ order(id: "{held}") {{ id status }} }}"#);
-    assert_internal_error(&app, &customer, &order, "order", json!({ "order": null })).await;
+    assert_internal_error(
+        &app,
+        &customer.access_token,
+        &order,
+        "order",
+        json!({ "order": null }),
+    )
+    .await;
     let orders = "{ orders { edges { node { id status } } } }";
-    assert_internal_error(&app, &staff, orders, "orders", Value::Null).await;
+    assert_internal_error(&app, &staff.access_token, orders, "orders", Value::Null).await;
     let payments = format!(r#"{{ order(id: "{disputed}") {{ id payments {{ status }} }} }}"#);
     assert_internal_error(
         &app,
-        &customer,
+        &customer.access_token,
         &payments,
         "order",
         json!({ "order": null }),
@@ -141,8 +146,22 @@ async fn a_role_this_version_does_not_know_is_an_internal_error() {
     .await;
 
     let user = format!(r#"{{ user(id: "{}") {{ id role }} }}"#, other.user_id);
-    assert_internal_error(&app, &staff, &user, "user", json!({ "user": null })).await;
+    assert_internal_error(
+        &app,
+        &staff.access_token,
+        &user,
+        "user",
+        json!({ "user": null }),
+    )
+    .await;
     // The user's own session is not read as ended, nor their role as CUSTOMER.
     let viewer = "{ viewer { id role } }";
-    assert_internal_error(&app, &other, viewer, "viewer", json!({ "viewer": null })).await;
+    assert_internal_error(
+        &app,
+        &other.access_token,
+        viewer,
+        "viewer",
+        json!({ "viewer": null }),
+    )
+    .await;
 }
