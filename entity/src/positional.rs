@@ -12,7 +12,7 @@
 //! Every row is checked to have exactly the columns its row type reads.
 
 use sea_orm::{
-    DbErr, FromQueryResult, QueryResult, TryGetable,
+    ActiveEnum, DbErr, FromQueryResult, QueryResult, TryGetable,
     sqlx::{Decode, Postgres, Row, Type},
 };
 
@@ -60,6 +60,25 @@ where
         value.map_err(|e| DbErr::Type(e.to_string()))
     }
 }
+
+/// Implements [`Field`] for enums stored as text: the text decodes like any
+/// other, then must name a variant. An unknown value (written by a newer
+/// version, or by hand) is a decode error, never a default.
+macro_rules! text_enum_fields {
+    ($($enum:ty),+ $(,)?) => {$(
+        impl Field for $enum {
+            fn at(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+                <$enum as ActiveEnum>::try_from_value(&String::at(row, index)?)
+            }
+        }
+    )+};
+}
+
+text_enum_fields!(
+    crate::orders::OrderStatus,
+    crate::payments::PaymentStatus,
+    crate::users::Role,
+);
 
 /// The number of columns of `row`.
 fn width(row: &QueryResult) -> Option<usize> {

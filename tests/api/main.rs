@@ -31,6 +31,7 @@ mod shutdown;
 mod sse;
 mod startup;
 mod statements;
+mod stored_values;
 mod telemetry;
 mod tokens;
 mod workers;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Header, Validation, decode};
 use moka::future::Cache;
+use sea_orm::DbErr;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -31,6 +32,7 @@ use crate::{
     accounts::external::{SignInError, sign_in},
     app::AppState,
     config::identity::IdentityProviderConfig,
+    error::AppError,
 };
 
 /// Tolerated clock skew between the provider and this server.
@@ -131,6 +133,10 @@ impl ExternalTokens {
                 }),
             ),
             Err(SignInError::Refused(reason)) => (Viewer::Rejected(reason), None),
+            Err(SignInError::Failed(err @ AppError::Db(DbErr::Type(_)))) => {
+                tracing::error!(error = %err, "cannot read the account of a provider's user");
+                (Viewer::Unreadable, None)
+            }
             Err(SignInError::Failed(err)) => {
                 tracing::warn!(error = %err, "cannot find the account of a provider's user");
                 (Viewer::Unverifiable, None)
