@@ -94,13 +94,17 @@ def post(url, body, token=None):
         return response.headers, response.read()
 
 
-def cpu_ticks(pids):
+def cpu_ticks(pids, children=False):
+    """CPU ticks the processes used, and with `children` those their
+    children used that have ended."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
+            if children:
+                total += int(fields[13]) + int(fields[14])
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total
@@ -108,6 +112,13 @@ def cpu_ticks(pids):
 
 def postgres_pids():
     return pids_named("postgres", "postmaster")
+
+
+def postgres_ticks():
+    """PostgreSQL's CPU ticks so far: its live processes', and those of the
+    backends that have ended (the postmaster's children), so that a run
+    whose clients connect and leave during it is counted in full."""
+    return cpu_ticks(postgres_pids(), children=True)
 
 
 def pids_named(*names):
@@ -278,10 +289,10 @@ def measure(server, path, body, token, args):
         headers, _ = post(url, body, token)
         hit = headers.get("x-cache") == "hit"
         statements = "0 (cache hit)" if hit else headers.get("x-sql-statements", "-")
-    pg, redis = postgres_pids(), pids_named("redis-server")
-    server_before, pg_before, redis_before = cpu_ticks([server.process.pid]), cpu_ticks(pg), cpu_ticks(redis)
+    redis = pids_named("redis-server")
+    server_before, pg_before, redis_before = cpu_ticks([server.process.pid]), postgres_ticks(), cpu_ticks(redis)
     result = oha(url, body, token, args.duration, args.concurrency)
-    server_after, pg_after, redis_after = cpu_ticks([server.process.pid]), cpu_ticks(pg), cpu_ticks(redis)
+    server_after, pg_after, redis_after = cpu_ticks([server.process.pid]), postgres_ticks(), cpu_ticks(redis)
     summary = result["summary"]
     codes = result.get("statusCodeDistribution", {})
     ok = codes.get("200", 0)
