@@ -236,6 +236,7 @@ async fn anyone_hears_stock_changes_over_sse_past_the_request_timeout_and_a_get_
         .await;
     let mut events = stream(&app, get).await;
     events.listening().await;
+    // The stream outlives the one-second request timeout.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     app.place_order(&shop.ada, &[(&mug, 3)]).await;
     let heard = events.result().await;
