@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// An open event stream, read event by event.
-struct Events {
+pub(crate) struct Events {
     body: Body,
     buffer: String,
 }
@@ -51,6 +51,25 @@ impl Events {
                 self.buffer.push_str(std::str::from_utf8(&bytes).unwrap());
             }
         }
+    }
+
+    /// What the stream says first: `None` when it is the comment that tells
+    /// that the subscription listens, else the first `next` event's result.
+    pub(crate) async fn opening(&mut self) -> Option<Value> {
+        while !self.buffer.contains("\n\n") {
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
+                .await
+                .unwrap_or_else(|_| panic!("nothing said: {:?}", self.buffer))
+                .unwrap()
+                .unwrap();
+            let bytes = frame.into_data().unwrap();
+            self.buffer.push_str(std::str::from_utf8(&bytes).unwrap());
+        }
+        if self.buffer.starts_with(":\n\n") {
+            self.buffer.drain(..3);
+            return None;
+        }
+        Some(self.result().await)
     }
 
     /// Reads the comment that tells that the subscription listens.
@@ -108,7 +127,12 @@ fn post(token: Option<&str>, body: &Value) -> Request<Body> {
     request.body(Body::from(body.to_string())).unwrap()
 }
 
-async fn subscribe(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Events {
+pub(crate) async fn subscribe(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Events {
     stream(
         app,
         post(token, &json!({ "query": query, "variables": variables })),
