@@ -74,16 +74,9 @@ impl Events {
 
     /// Reads the comment that tells that the subscription listens.
     async fn listening(&mut self) {
-        while !self.buffer.starts_with(":\n\n") {
-            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
-                .await
-                .unwrap_or_else(|_| panic!("not listening: {:?}", self.buffer))
-                .unwrap()
-                .unwrap();
-            let bytes = frame.into_data().unwrap();
-            self.buffer.push_str(std::str::from_utf8(&bytes).unwrap());
+        if let Some(result) = self.opening().await {
+            panic!("not listening: {result}");
         }
-        self.buffer.drain(..3);
     }
 
     /// The next `next` event's result, then whether `complete` follows.
