@@ -227,6 +227,7 @@ async fn a_rotated_key_is_fetched_once_for_all_concurrent_requests() {
     assert_eq!(provider.hits(), 1);
 
     provider.publish(&[&a, &b]);
+    // Past the one-second refresh interval, a new kid may fetch the set again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let tokens: Vec<String> = (0..8)
         .map(|i| {
@@ -375,7 +376,7 @@ async fn a_providers_user_orders_and_hears_the_order_ship_over_a_websocket() {
     let subscribe = json!({ "id": "1", "type": "subscribe",
                             "payload": { "query": query, "variables": { "id": order } } });
     send(&mut socket, subscribe).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.listening(1).await;
     app.graphql_as(
         Some(&staff.access_token),
         "mutation($id: ID!) { shipOrder(id: $id) { status } }",
