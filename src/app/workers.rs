@@ -17,8 +17,9 @@ use std::{future::Future, thread};
 use anyhow::Context;
 use tokio::sync::oneshot;
 
-use super::{AppState, Http, router, serve, shutdown::Shutdown};
+use super::{AppState, Http, router, serve};
 use crate::db;
+use crate::shutdown::Shutdown;
 
 /// Serves `listener` on `http.state.config.workers` workers until `stop`
 /// completes or a worker fails; the first worker runs on the calling

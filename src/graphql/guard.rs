@@ -15,12 +15,12 @@ use async_graphql::{
 
 use super::{persisted, shape::shape};
 use crate::{
-    app::AppState,
     error::AppError,
     limits::{
         Analysis, Limits, analyse,
         analysis::{Refusal, operation},
     },
+    state::AppState,
 };
 
 /// An operation that passed the checks, its parsed document attached.

@@ -17,13 +17,13 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::{
     accounts::{AccountsMutation, AccountsQuery},
-    app::AppState,
     auth::Viewer,
     catalog::{CatalogMutation, CatalogQuery, CatalogSubscription},
     limits,
     orders::{OrdersMutation, OrdersQuery, OrdersSubscription},
     payments::PaymentsMutation,
     reviews::ReviewsMutation,
+    state::AppState,
 };
 
 pub use error_codes::finalize_errors;

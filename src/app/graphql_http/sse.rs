@@ -38,11 +38,12 @@ use super::{
     response::Reply,
 };
 use crate::{
-    app::{Http, shutdown::Shutdown},
+    app::Http,
     auth::ConnectionToken,
     db::StatementCounter,
     error::AppError,
     graphql::{Loaders, RequestMeta, guard},
+    shutdown::Shutdown,
     telemetry::metrics::ActiveSubscription,
 };
 

@@ -29,8 +29,8 @@ use self::{
 use super::{ConnectionToken, Role, Viewer};
 use crate::{
     accounts::external::{SignInError, sign_in},
-    app::AppState,
     config::identity::IdentityProviderConfig,
+    state::AppState,
 };
 
 /// Tolerated clock skew between the provider and this server.
