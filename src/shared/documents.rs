@@ -17,7 +17,8 @@ use redis::{AsyncCommands, aio::ConnectionManager};
 use tokio::sync::mpsc;
 
 use crate::{
-    cache::{Coherence, DocumentStore, documents::sha256_hex},
+    cache::{Coherence, DocumentStore},
+    digest::sha256_hex,
     telemetry::metrics,
 };
 
