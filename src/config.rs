@@ -2,6 +2,7 @@
 //! at start-up so a bad value stops the process with one line naming it.
 
 mod args;
+pub mod bench;
 pub mod identity;
 mod redis;
 pub mod reference;
@@ -62,8 +63,6 @@ pub struct Config {
     /// Time open requests and WebSockets get to finish after SIGTERM, after
     /// which the remaining connections are dropped.
     pub shutdown_grace: Duration,
-    /// Whether responses carry the `x-sql-statements` header.
-    pub expose_sql_count: bool,
     /// Access and refresh token settings.
     pub tokens: TokenConfig,
     /// Throttling of logins and registrations.
@@ -72,8 +71,6 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// Cache sizes and lifetimes.
     pub cache: CacheConfig,
-    /// Size of the benchmark's baseline body, when that route is on.
-    pub bench_baseline_bytes: Option<usize>,
     /// Per-operation limits.
     pub limits: Limits,
     /// Per-client cost buckets.
@@ -87,8 +84,8 @@ pub struct Config {
     pub trusted: Arc<TrustedDocuments>,
     /// Whether responses carry Strict-Transport-Security.
     pub hsts: bool,
-    /// Whether operation limits and cost budgets apply (always in production).
-    pub guardrails: bool,
+    /// The benchmark's hooks, in builds with the `bench` feature.
+    pub bench: bench::BenchConfig,
     /// Metrics, traces and logs.
     pub telemetry: TelemetryConfig,
     /// An external identity provider whose access tokens are accepted too.
@@ -367,22 +364,7 @@ impl Config {
                 non_empty(args.trusted_documents_manifest.as_deref()).as_deref(),
             )?),
             hsts: parse_bool("HSTS", args.hsts.as_deref(), defaults::HSTS)?,
-            guardrails: match parse_bool(
-                "GUARDRAILS",
-                args.guardrails.as_deref(),
-                defaults::GUARDRAILS,
-            )? {
-                false if production => {
-                    return Err(ConfigError::new(
-                        "GUARDRAILS",
-                        "cannot be off in production",
-                    ));
-                }
-                on => on,
-            },
-            bench_baseline_bytes: non_empty(args.bench_baseline_bytes.as_deref())
-                .map(|raw| parse_positive("BENCH_BASELINE_BYTES", &Some(raw), ""))
-                .transpose()?,
+            bench: bench::BenchConfig::from_args(&args.bench, production)?,
             cache: CacheConfig {
                 entities: parse_bool(
                     "ENTITY_CACHE",
@@ -457,11 +439,6 @@ impl Config {
                 &args.shutdown_grace_secs,
                 defaults::SHUTDOWN_GRACE_SECS,
             )?),
-            expose_sql_count: parse_bool(
-                "EXPOSE_SQL_COUNT",
-                args.expose_sql_count.as_deref(),
-                defaults::EXPOSE_SQL_COUNT,
-            )?,
             telemetry: TelemetryConfig::from_args(&args.telemetry, production)?,
             identity_provider: identity::IdentityProviderConfig::from_args(
                 &args.identity_provider,
@@ -683,8 +660,6 @@ mod tests {
             !config.introspection,
             "introspection is opt-in in production"
         );
-        a.guardrails = Some("false".into());
-        assert_eq!(Config::from_args(&a).unwrap_err().variable, "GUARDRAILS");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The HTTP application: router, middleware, and the server's life cycle.
 
+#[cfg(feature = "bench")]
+mod bench;
 mod client;
 mod graphiql;
 mod graphql_http;

@@ -4,7 +4,7 @@ use axum::{
     Router,
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware,
-    routing::{get, post},
+    routing::get,
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -22,17 +22,15 @@ use crate::config::Config;
 /// All routes with their middleware; tests drive it without a socket.
 pub fn router(http: Http) -> Router {
     let timeout = http.state.config.request_timeout;
-    let baseline = http.state.config.bench_baseline_bytes;
-    let mut routes = Router::new();
-    if let Some(bytes) = baseline {
-        routes = routes.route("/bench/baseline", post(health::baseline(bytes)));
-    }
     let config = http.state.config.clone();
-    routes
+    let routes = Router::new()
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/readyz", get(health::readyz));
+    #[cfg(feature = "bench")]
+    let routes = super::bench::hooks(routes, &config.bench);
+    routes
         .layer(middleware::from_fn_with_state(
             http.clone(),
             rate_limit::limit,

@@ -23,7 +23,7 @@ use crate::{
     telemetry::{self, metrics, traces},
 };
 
-pub use statements::StatementCounter;
+pub use statements::{StatementCount, StatementCounter};
 
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);

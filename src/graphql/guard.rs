@@ -64,7 +64,7 @@ pub async fn admit(
 /// Readies `request`, whose document is known, to run.
 pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<ServerError>> {
     let limits = &state.config.limits;
-    if state.config.guardrails {
+    if state.config.bench.guardrails() {
         limits.check_text(&request.query).map_err(|e| vec![e])?;
     }
     let document = state
@@ -79,7 +79,7 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
     state
         .trusted
         .report(&request.query, operation_name(&document, name));
-    let analysis = if state.config.guardrails {
+    let analysis = if state.config.bench.guardrails() {
         check(limits, &document, name, &request.variables)?
     } else {
         None

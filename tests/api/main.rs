@@ -6,6 +6,7 @@
 
 mod accounts;
 mod any_input;
+mod bench_hooks;
 mod binary;
 mod caching;
 mod catalog;

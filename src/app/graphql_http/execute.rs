@@ -124,7 +124,7 @@ pub async fn execute(
             }
         }
     }
-    reply.statements = state.config.expose_sql_count.then(|| counter.get());
+    reply.statements = Some(counter.get());
     match responses.pop() {
         Some(one) if !batched => reply.executed(BatchResponse::Single(one)),
         last => {
@@ -154,7 +154,7 @@ async fn run(
         guard::complete(&document, name.as_deref(), &mut response);
         response
     };
-    if !state.config.guardrails {
+    if !state.config.bench.guardrails() {
         let request = prepared.request.data(meta.clone()).data(Loaders::new(
             &state.db,
             &state.caches.entities,
