@@ -15,6 +15,7 @@ mod client_results;
 mod commerce;
 mod config_reference;
 mod contract;
+mod decoding;
 mod graphiql;
 mod guards;
 mod healthcheck;
