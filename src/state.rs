@@ -55,9 +55,9 @@ impl AppState {
     pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
         let (caches, shared) = Shared::start(&config.cache, config.redis.as_ref())?;
         // With `REDIS_URL` the limits count on Redis, shared by every instance.
-        let throttle = Throttle::for_instance(config.throttle.clone(), shared.as_ref());
-        let budgets = Budgets::for_instance(config.budget, shared.as_ref());
-        let (per_second, burst) = config.rate_limit;
+        let throttle = Throttle::for_instance(config.limits.throttle.clone(), shared.as_ref());
+        let budgets = Budgets::for_instance(config.limits.budget, shared.as_ref());
+        let (per_second, burst) = config.limits.rate;
         let rate_limit = IpRateLimit::new(per_second, burst, shared.as_ref());
         Ok(Self {
             db,
@@ -76,7 +76,7 @@ impl AppState {
             ),
             caches,
             shared,
-            trusted: Arc::clone(&config.trusted),
+            trusted: Arc::clone(&config.limits.trusted),
             budgets,
             rate_limit,
             shutdown: Shutdown::default(),

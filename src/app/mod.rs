@@ -63,9 +63,9 @@ impl Application {
         let metrics = bind_metrics(&config).await?;
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
-        let listener = TcpListener::bind(config.bind_addr)
+        let listener = TcpListener::bind(config.http.bind_addr)
             .await
-            .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.bind_addr))?
+            .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.http.bind_addr))?
             .into_std()?;
         Ok(Self {
             listener,

@@ -26,7 +26,7 @@ pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Re
     let ip = client::client_ip(
         client::peer(&parts),
         &parts.headers,
-        &http.state.config.trusted_proxies,
+        &http.state.config.http.trusted_proxies,
     );
     if let Some(retry_after) = http.state.rate_limit.check(ip).await {
         metrics::refusal("rate");

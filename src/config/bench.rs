@@ -19,7 +19,10 @@ pub use without_hooks::{BenchArgs, BenchConfig};
 #[cfg(feature = "bench")]
 mod with_hooks {
     use super::Args;
-    use crate::config::{ConfigError, non_empty, parse_bool, parse_positive};
+    use crate::config::{
+        ConfigError,
+        parse::{non_empty, parse_bool, parse_positive},
+    };
 
     const EXPOSE_SQL_COUNT: &str = "false";
     const GUARDRAILS: &str = "true";

@@ -8,7 +8,10 @@ use std::time::Duration;
 use axum::http::Uri;
 use clap::Args;
 
-use super::{ConfigError, Environment, non_empty, or_default, parse_positive};
+use super::{
+    ConfigError, Environment,
+    parse::{non_empty, or_default, parse_positive},
+};
 use crate::auth::Role;
 
 pub mod defaults {

@@ -63,7 +63,7 @@ pub async fn admit(
 
 /// Readies `request`, whose document is known, to run.
 pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<ServerError>> {
-    let limits = &state.config.limits;
+    let limits = &state.config.limits.operation;
     if state.config.bench.guardrails() {
         limits.check_text(&request.query).map_err(|e| vec![e])?;
     }
@@ -86,7 +86,7 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
     };
     if let Some(operation) = operation(&document, name) {
         let operation = &operation.node;
-        if !state.config.introspection
+        if !state.config.limits.introspection
             && introspects(
                 &document,
                 &operation.selection_set.node,

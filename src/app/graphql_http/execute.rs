@@ -63,7 +63,7 @@ pub async fn execute(
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
         viewer,
-        client_ip: client::client_ip(peer, headers, &state.config.trusted_proxies),
+        client_ip: client::client_ip(peer, headers, &state.config.http.trusted_proxies),
     };
     let counter = StatementCounter::default();
     let slow = state.config.telemetry.slow_operation;
@@ -211,7 +211,7 @@ pub(super) async fn charge(
     cost: u64,
 ) -> Result<(u64, ThrottleStatus), Response> {
     // An operation over the cost limit is refused by the limits, not charged.
-    let requested = if cost > state.config.limits.cost {
+    let requested = if cost > state.config.limits.operation.cost {
         0
     } else {
         cost
