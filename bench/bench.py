@@ -263,6 +263,16 @@ def oha(url, body, token, seconds, concurrency):
     return json.loads(run(cmd + [url]).stdout)
 
 
+def build(binary=None):
+    """The tollgate binary to measure: `binary`, or the dist build, made now."""
+    if binary:
+        return os.path.abspath(binary)
+    print("building the dist binary (whole-program LTO) ...", flush=True)
+    run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor",
+         "--features", "tollgate/bench"], env=dict(os.environ))
+    return BINARY
+
+
 def measure(server, path, body, token, args):
     url = server.url + path
     oha(url, body, token, args.warmup, args.concurrency)
@@ -343,12 +353,7 @@ def main():
         sys.exit("oha is missing: cargo install oha --locked")
 
     global BINARY
-    if args.binary:
-        BINARY = os.path.abspath(args.binary)
-    else:
-        print("building the dist binary (whole-program LTO) ...", flush=True)
-        run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor",
-             "--features", "tollgate/bench"], env=dict(os.environ))
+    BINARY = build(args.binary)
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
     if not args.skip_seed:
         print(f"seeding {DATABASE} with the large dataset ...", flush=True)

@@ -20,7 +20,7 @@ use std::{
 };
 
 use sea_orm::{
-    DbErr, FromQueryResult, QueryResult, TryGetable,
+    ActiveEnum, DbErr, FromQueryResult, QueryResult, TryGetable,
     sqlx::{
         Column, Decode, Postgres, Row, Type, TypeInfo,
         postgres::{PgRow, PgTypeInfo},
@@ -131,6 +131,25 @@ fn with_shape_checked<T>(checked: bool, decode: impl FnOnce() -> T) -> T {
     SHAPE_CHECKED.set(before);
     decoded
 }
+
+/// Implements [`Field`] for enums stored as text: the text decodes like any
+/// other, then must name a variant. An unknown value (written by a newer
+/// version, or by hand) is a decode error, never a default.
+macro_rules! text_enum_fields {
+    ($($enum:ty),+ $(,)?) => {$(
+        impl Field for $enum {
+            fn at(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+                <$enum as ActiveEnum>::try_from_value(&String::at(row, index)?)
+            }
+        }
+    )+};
+}
+
+text_enum_fields!(
+    crate::orders::OrderStatus,
+    crate::payments::PaymentStatus,
+    crate::users::Role,
+);
 
 /// The number of columns of `row`.
 fn width(row: &QueryResult) -> Option<usize> {

@@ -40,6 +40,7 @@ pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Re
             response_type: ResponseType::Json,
             statements: None,
             event_stream: false,
+            gzip: false,
         };
         return reply.refuse(
             StatusCode::TOO_MANY_REQUESTS,

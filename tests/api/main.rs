@@ -33,6 +33,7 @@ mod shutdown;
 mod sse;
 mod startup;
 mod statements;
+mod stored_values;
 mod telemetry;
 mod tokens;
 mod workers;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Header, Validation, decode};
 use moka::future::Cache;
+use sea_orm::DbErr;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -30,6 +31,7 @@ use super::{ConnectionToken, Role, Viewer};
 use crate::{
     accounts::external::{SignInError, sign_in},
     config::identity::IdentityProviderConfig,
+    error::AppError,
     state::AppState,
 };
 
@@ -133,6 +135,10 @@ impl ExternalTokens {
                 }),
             ),
             Err(SignInError::Refused(reason)) => (Viewer::Rejected(reason), None),
+            Err(SignInError::Failed(err @ AppError::Db(DbErr::Type(_)))) => {
+                tracing::error!(error = %err, "cannot read the account of a provider's user");
+                (Viewer::Unreadable, None)
+            }
             Err(SignInError::Failed(err)) => {
                 tracing::warn!(error = %err, "cannot find the account of a provider's user");
                 (Viewer::Unverifiable, None)
