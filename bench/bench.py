@@ -6,7 +6,9 @@ the same server, all in one run so the figures read as ratios.
 
 Needs: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and `oha`
 (`cargo install oha --locked`). Appends a table to bench/README.md unless
---no-write.
+--no-write. The server is built with the `bench` feature (the baseline
+route, `x-sql-statements`, `GUARDRAILS=false`); a build given with --binary
+needs it too.
 
 With --telemetry, Q1 and Q2 uncached run twice more: with Prometheus metrics
 recorded (METRICS_ADDR), and with metrics and every request's spans exported
@@ -277,7 +279,8 @@ def build(binary=None):
     if binary:
         return os.path.abspath(binary)
     print("building the dist binary (whole-program LTO) ...", flush=True)
-    run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor"], env=dict(os.environ))
+    run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor",
+         "--features", "tollgate/bench"], env=dict(os.environ))
     return BINARY
 
 
@@ -337,7 +340,7 @@ def main():
     )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--skip-seed", action="store_true")
-    parser.add_argument("--binary", help="measure this tollgate binary instead of building target/dist/tollgate")
+    parser.add_argument("--binary", help="measure this tollgate binary (built with --features bench) instead of building target/dist/tollgate")
     parser.add_argument(
         "--only", metavar="PREFIX", action="append",
         help="run the baseline and the scenarios whose name starts with PREFIX (e.g. 'Q1, caches off'); "

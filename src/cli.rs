@@ -142,7 +142,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_args(&cli.config)?;
     if let Command::Healthcheck = command {
         // Before telemetry: a probe prints one line and listens on nothing.
-        println!("{}", healthcheck::check(config.bind_addr).await?);
+        println!("{}", healthcheck::check(config.http.bind_addr).await?);
         return Ok(());
     }
     if let Command::Serve = command {

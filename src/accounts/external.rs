@@ -17,11 +17,11 @@ use uuid::Uuid;
 
 use super::input::{DisplayName, Email};
 use crate::{
-    app::AppState,
     auth::{Role, external::ExternalIdentity},
     cache::Change,
     db,
     error::{AppError, OnConflict},
+    state::AppState,
 };
 
 /// The password hash of accounts without a password: not a PHC string, so

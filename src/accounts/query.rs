@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{User, service};
 use crate::{
-    app::AppState,
     auth::{OwnerOrStaff, Role, RoleGuard, Viewer, unauthenticated},
     error::AppError,
     graphql::{
@@ -12,6 +11,7 @@ use crate::{
         ids::parse_id,
         pagination::{Connection, Cursor, PageArgs},
     },
+    state::AppState,
 };
 
 const USERS_CURSOR: &str = "u";

@@ -18,12 +18,12 @@ use super::{
     sessions::{self, Rotation},
 };
 use crate::{
-    app::AppState,
     auth::Role,
     cache::Change,
     db::{self, keyset},
     error::{AppError, OnConflict, Result},
     graphql::pagination::PageArgs,
+    state::AppState,
 };
 
 /// Tokens for a user who just signed in.

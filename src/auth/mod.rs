@@ -117,14 +117,14 @@ pub async fn recheck(
 /// The viewer an `Authorization` header stands for. No header is anonymous;
 /// anything but a valid bearer token (of a live session, for Tollgate's own)
 /// grants nothing.
-pub async fn authenticate(state: &crate::app::AppState, authorization: Option<&str>) -> Viewer {
+pub async fn authenticate(state: &crate::state::AppState, authorization: Option<&str>) -> Viewer {
     authenticate_keeping(state, authorization).await.0
 }
 
 /// The viewer an `Authorization` header stands for, with the token that a
 /// subscription re-checks on every event when the viewer is signed in.
 pub async fn authenticate_keeping(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     authorization: Option<&str>,
 ) -> (Viewer, Option<ConnectionToken>) {
     let Some(header) = authorization.map(str::trim).filter(|h| !h.is_empty()) else {
@@ -148,7 +148,7 @@ pub async fn authenticate_keeping(
 /// re-check it. Tollgate's own tokens are HS256; with an identity provider
 /// configured, tokens signed with a public-key algorithm are the provider's.
 pub async fn verify_bearer(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     token: &str,
 ) -> (Viewer, Option<ConnectionToken>) {
     const INVALID: &str = "the access token is invalid or expired";

@@ -16,6 +16,8 @@ use uuid::Uuid;
 use super::{Role, Viewer, tokens::AccessClaims};
 
 const FRESHNESS: Duration = Duration::from_secs(1);
+/// Sessions whose state is kept at most (each for `FRESHNESS`).
+const MAX_SESSIONS: u64 = 100_000;
 
 /// The user and role of each live session; `None` once the session has ended.
 #[derive(Clone)]
@@ -27,7 +29,7 @@ impl Default for SessionCheck {
     fn default() -> Self {
         Self {
             cache: Cache::builder()
-                .max_capacity(100_000)
+                .max_capacity(MAX_SESSIONS)
                 .time_to_live(FRESHNESS)
                 .build(),
         }

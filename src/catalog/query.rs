@@ -4,12 +4,12 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{Product, ProductFilter, ProductOrder, prime, service};
 use crate::{
-    app::AppState,
     graphql::{
         RequestMeta,
         ids::parse_id,
         pagination::{Connection, PageArgs},
     },
+    state::AppState,
 };
 
 #[derive(Default)]

@@ -9,7 +9,10 @@ use axum::http::Uri;
 use clap::Args;
 use sea_orm::ActiveEnum;
 
-use super::{ConfigError, Environment, non_empty, or_default, parse_positive};
+use super::{
+    ConfigError, Environment,
+    parse::{non_empty, or_default, parse_positive},
+};
 use crate::auth::Role;
 
 pub mod defaults {

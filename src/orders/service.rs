@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use super::{OrderFilter, OrderStatus, PlaceOrderInput, status};
 use crate::{
-    app::AppState,
     auth::Viewer,
     cache::Change,
     db::{self, keyset, window::Relation},
@@ -24,6 +23,7 @@ use crate::{
     events::Event,
     graphql::{ids::parse_id, pagination::PageArgs},
     payments,
+    state::AppState,
 };
 
 pub const MAX_LINES: usize = 50;

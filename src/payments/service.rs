@@ -12,13 +12,13 @@ use uuid::Uuid;
 
 use super::{PayOrderInput, PaymentStatus};
 use crate::{
-    app::AppState,
     auth::Viewer,
     db,
     error::{AppError, Result},
     events::Event,
     graphql::ids::{no_nul, parse_id},
     orders::{self, OrderStatus, status},
+    state::AppState,
 };
 
 pub const KEY_CHARS: std::ops::RangeInclusive<usize> = 8..=255;

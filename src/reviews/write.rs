@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use super::Review;
 use crate::{
-    app::AppState,
     auth::SignedIn,
     cache::Change,
     error::{AppError, OnConflict, Result},
@@ -16,6 +15,7 @@ use crate::{
         RequestMeta,
         ids::{no_nul, parse_id},
     },
+    state::AppState,
 };
 
 pub const MAX_BODY_CHARS: usize = 2_000;

@@ -19,7 +19,8 @@ use super::thread::Redis;
 use tokio::sync::mpsc;
 
 use crate::{
-    cache::{Coherence, DocumentStore, documents::sha256_hex},
+    cache::{Coherence, DocumentStore},
+    digest::sha256_hex,
     telemetry::metrics,
 };
 

@@ -67,6 +67,9 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The SQL statements the request ran, as the server counted them, if
+    /// it ran any operation.
+    pub statements: Option<u64>,
 }
 
 impl TestResponse {
@@ -81,15 +84,12 @@ impl TestResponse {
 
     /// The number of SQL statements the request ran, if it ran any query.
     pub fn statements_or_none(&self) -> Option<u64> {
-        self.header("x-sql-statements").map(|n| n.parse().unwrap())
+        self.statements
     }
 
     /// The number of SQL statements the request ran.
     pub fn statements(&self) -> u64 {
-        self.header("x-sql-statements")
-            .expect("statement count header")
-            .parse()
-            .unwrap()
+        self.statements.expect("a statement count")
     }
 }
 
@@ -143,7 +143,6 @@ impl TestApp {
     fn config_on(database_url: &str, configure: impl FnOnce(&mut ConfigArgs)) -> Config {
         let mut args = ConfigArgs {
             database_url: Some(database_url.to_owned()),
-            expose_sql_count: Some("true".into()),
             db_max_connections: Some("5".into()),
             // The router runs in the test's runtime: one pool of 5.
             workers: Some("1".into()),
@@ -208,6 +207,10 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
+        let statements = response
+            .extensions()
+            .get::<db::StatementCount>()
+            .map(|count| count.0);
         let body = response
             .into_body()
             .collect()
@@ -219,6 +222,7 @@ impl TestApp {
             status,
             headers,
             body,
+            statements,
         }
     }
 

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod any_input;
+mod bench_hooks;
 mod binary;
 mod caching;
 mod catalog;
@@ -14,6 +15,7 @@ mod client_results;
 mod commerce;
 mod config_reference;
 mod contract;
+mod decoding;
 mod graphiql;
 mod guards;
 mod healthcheck;

@@ -63,7 +63,7 @@ pub async fn execute(
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
         viewer,
-        client_ip: client::client_ip(peer, headers, &state.config.trusted_proxies),
+        client_ip: client::client_ip(peer, headers, &state.config.http.trusted_proxies),
     };
     let counter = StatementCounter::default();
     let slow = state.config.telemetry.slow_operation;
@@ -124,7 +124,7 @@ pub async fn execute(
             }
         }
     }
-    reply.statements = state.config.expose_sql_count.then(|| counter.get());
+    reply.statements = Some(counter.get());
     match responses.pop() {
         Some(one) if !batched => reply.executed(BatchResponse::Single(one)),
         last => {
@@ -155,7 +155,7 @@ async fn run(
         guard::complete(&document, name.as_deref(), &mut response);
         response
     };
-    if !state.config.guardrails {
+    if !state.config.bench.guardrails() {
         let request = prepared.request.data(meta.clone()).data(Loaders::new(
             &state.db,
             &state.caches.entities,
@@ -212,7 +212,7 @@ pub(super) async fn charge(
     cost: u64,
 ) -> Result<(u64, ThrottleStatus), Response> {
     // An operation over the cost limit is refused by the limits, not charged.
-    let requested = if cost > state.config.limits.cost {
+    let requested = if cost > state.config.limits.operation.cost {
         0
     } else {
         cost

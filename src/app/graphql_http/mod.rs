@@ -51,7 +51,7 @@ pub async fn post(
             AppError::BadRequest("the request body must be application/json".into()),
         );
     }
-    let limit = http.state.config.body_limit_bytes;
+    let limit = http.state.config.http.body_limit_bytes;
     let bytes = match body::read(body, limit).await {
         Ok(bytes) => bytes,
         Err(body::Unread::TooLarge) => return body::too_large(&reply, limit),
@@ -73,7 +73,7 @@ pub async fn post(
             );
         }
     };
-    let batch_limit = http.state.config.batch_limit;
+    let batch_limit = http.state.config.http.batch_limit;
     if operations.is_empty() || operations.len() > batch_limit {
         metrics::refusal("batch");
         let message = format!("a batch must hold 1 to {batch_limit} operations");
@@ -106,12 +106,12 @@ pub async fn get(
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResponse {
     if let Some((ws, protocol)) = upgrade {
-        let client_ip = client::client_ip(peer, &headers, &http.state.config.trusted_proxies);
+        let client_ip = client::client_ip(peer, &headers, &http.state.config.http.trusted_proxies);
         return graphql_ws::upgrade(http, ws, protocol, request_id, client_ip);
     }
     let accept = header_str(&headers, header::ACCEPT);
     let wants_page = negotiate::wants_html(accept) && params.as_ref().is_ok_and(|p| p.0.is_empty());
-    if wants_page && http.state.config.graphiql {
+    if wants_page && http.state.config.http.graphiql {
         return graphiql::page().into_response();
     }
     let reply = match negotiated(request_id, &headers) {

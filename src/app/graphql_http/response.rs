@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use super::{negotiate::ResponseType, sse};
 use crate::{
     cache::responses::PublicAnswer,
+    db::StatementCount,
     error::{AppError, code},
     graphql::finalize_errors,
 };
@@ -24,7 +25,7 @@ use crate::{
 pub struct Reply {
     pub request_id: String,
     pub response_type: ResponseType,
-    /// SQL statements the request ran, when they are to be exposed.
+    /// SQL statements the request ran, once it has run.
     pub statements: Option<u64>,
     /// Whether results go out as a graphql-sse event stream (`sse`);
     /// refusals of the request itself are JSON all the same.
@@ -190,9 +191,7 @@ impl Reply {
         )
             .into_response();
         if let Some(count) = self.statements {
-            response
-                .headers_mut()
-                .insert("x-sql-statements", HeaderValue::from(count));
+            response.extensions_mut().insert(StatementCount(count));
         }
         response
     }

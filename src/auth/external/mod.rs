@@ -30,15 +30,17 @@ use self::{
 use super::{ConnectionToken, Role, Viewer};
 use crate::{
     accounts::external::{SignInError, sign_in},
-    app::AppState,
     config::identity::IdentityProviderConfig,
     error::AppError,
+    state::AppState,
 };
 
 /// Tolerated clock skew between the provider and this server.
 const LEEWAY_SECS: u64 = 30;
 /// How long the user behind a subject is remembered.
 const USER_TTL: Duration = Duration::from_secs(60);
+/// Subjects whose user is kept at most (each for `USER_TTL`).
+const MAX_USERS: u64 = 100_000;
 
 const INVALID: &str = "the access token is invalid or expired";
 
@@ -94,7 +96,7 @@ impl ExternalTokens {
             jwks,
             validation,
             users: Cache::builder()
-                .max_capacity(100_000)
+                .max_capacity(MAX_USERS)
                 .time_to_live(USER_TTL)
                 .build(),
         })
