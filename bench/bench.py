@@ -6,7 +6,9 @@ the same server, all in one run so the figures read as ratios.
 
 Needs: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) and `oha`
 (`cargo install oha --locked`). Appends a table to bench/README.md unless
---no-write.
+--no-write. The server is built with the `bench` feature (the baseline
+route, `x-sql-statements`, `GUARDRAILS=false`); a build given with --binary
+needs it too.
 
 With --telemetry, Q1 and Q2 uncached run twice more: with Prometheus metrics
 recorded (METRICS_ADDR), and with metrics and every request's spans exported
@@ -94,13 +96,17 @@ def post(url, body, token=None):
         return response.headers, response.read()
 
 
-def cpu_ticks(pids):
+def cpu_ticks(pids, children=False):
+    """CPU ticks the processes used, and with `children` those their
+    children used that have ended."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
+            if children:
+                total += int(fields[13]) + int(fields[14])
         except (FileNotFoundError, ProcessLookupError):
             pass
     return total
@@ -108,6 +114,13 @@ def cpu_ticks(pids):
 
 def postgres_pids():
     return pids_named("postgres", "postmaster")
+
+
+def postgres_ticks():
+    """PostgreSQL's CPU ticks so far: its live processes', and those of the
+    backends that have ended (the postmaster's children), so that a run
+    whose clients connect and leave during it is counted in full."""
+    return cpu_ticks(postgres_pids(), children=True)
 
 
 def pids_named(*names):
@@ -261,6 +274,16 @@ def oha(url, body, token, seconds, concurrency):
     return json.loads(run(cmd + [url]).stdout)
 
 
+def build(binary=None):
+    """The tollgate binary to measure: `binary`, or the dist build, made now."""
+    if binary:
+        return os.path.abspath(binary)
+    print("building the dist binary (whole-program LTO) ...", flush=True)
+    run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor",
+         "--features", "tollgate/bench"], env=dict(os.environ))
+    return BINARY
+
+
 def measure(server, path, body, token, args):
     url = server.url + path
     oha(url, body, token, args.warmup, args.concurrency)
@@ -269,10 +292,10 @@ def measure(server, path, body, token, args):
         headers, _ = post(url, body, token)
         hit = headers.get("x-cache") == "hit"
         statements = "0 (cache hit)" if hit else headers.get("x-sql-statements", "-")
-    pg, redis = postgres_pids(), pids_named("redis-server")
-    server_before, pg_before, redis_before = cpu_ticks([server.process.pid]), cpu_ticks(pg), cpu_ticks(redis)
+    redis = pids_named("redis-server")
+    server_before, pg_before, redis_before = cpu_ticks([server.process.pid]), postgres_ticks(), cpu_ticks(redis)
     result = oha(url, body, token, args.duration, args.concurrency)
-    server_after, pg_after, redis_after = cpu_ticks([server.process.pid]), cpu_ticks(pg), cpu_ticks(redis)
+    server_after, pg_after, redis_after = cpu_ticks([server.process.pid]), postgres_ticks(), cpu_ticks(redis)
     summary = result["summary"]
     codes = result.get("statusCodeDistribution", {})
     ok = codes.get("200", 0)
@@ -317,7 +340,7 @@ def main():
     )
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--skip-seed", action="store_true")
-    parser.add_argument("--binary", help="measure this tollgate binary instead of building target/dist/tollgate")
+    parser.add_argument("--binary", help="measure this tollgate binary (built with --features bench) instead of building target/dist/tollgate")
     parser.add_argument(
         "--only", metavar="PREFIX", action="append",
         help="run the baseline and the scenarios whose name starts with PREFIX (e.g. 'Q1, caches off'); "
@@ -341,11 +364,7 @@ def main():
         sys.exit("oha is missing: cargo install oha --locked")
 
     global BINARY
-    if args.binary:
-        BINARY = os.path.abspath(args.binary)
-    else:
-        print("building the dist binary (whole-program LTO) ...", flush=True)
-        run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor"], env=dict(os.environ))
+    BINARY = build(args.binary)
     env = dict(os.environ, DATABASE_URL=DATABASE_URL, RUST_LOG="warn")
     if not args.skip_seed:
         print(f"seeding {DATABASE} with the large dataset ...", flush=True)

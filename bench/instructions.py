@@ -5,14 +5,16 @@ same from one run to the next, so two builds compare to within a fraction of a
 percent. Requests are sent one at a time after a warm-up; only the measured
 ones are counted (the server's user-space work, not the kernel's).
 
-Needs the `tollgate_bench` database that bench.py seeds, and valgrind.
+Needs the `tollgate_bench` database that bench.py seeds, valgrind, and a
+server built with `--features bench` (as bench.py builds it), so that the
+count is of the build the other figures are of.
 
 Usage: python3 bench/instructions.py [--binary PATH] [--requests 30] [--query Q1|Q2]
                                      [--profile-out FILE] [--floor] [--traces] [NAME=VALUE ...]
 
 NAME=VALUE pairs are extra server settings, e.g. ENTITY_CACHE=true. With
 --profile-out the callgrind profile is kept for callgrind_annotate (build with
-`cargo build --profile profiling` for source lines). With --floor it counts
+`cargo build --profile profiling --features bench` for source lines). With --floor it counts
 bench/floor's instructions per Q1 instead: async-graphql answering Q1 from
 memory. With --traces every request's spans are exported (OTLP/HTTP) to a
 receiver in this script: count enough requests for the exports of full

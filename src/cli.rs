@@ -8,6 +8,7 @@ use std::{io::BufRead, process::ExitCode};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use migration::{Migrator, MigratorTrait};
+use sea_orm::ActiveEnum;
 
 use crate::{
     AppState, Application, Config,
@@ -141,7 +142,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_args(&cli.config)?;
     if let Command::Healthcheck = command {
         // Before telemetry: a probe prints one line and listens on nothing.
-        println!("{}", healthcheck::check(config.bind_addr).await?);
+        println!("{}", healthcheck::check(config.http.bind_addr).await?);
         return Ok(());
     }
     if let Command::Serve = command {
@@ -247,9 +248,11 @@ async fn create_admin(
     let db = db::connect(config).await?;
     db::migrate(&db).await?;
     match create_or_promote(&db, &Passwords::default(), &email, password, role).await? {
-        Provisioned::Created(id) => println!("created {} {} ({id})", role.as_str(), email.as_str()),
+        Provisioned::Created(id) => {
+            println!("created {} {} ({id})", role.to_value(), email.as_str())
+        }
         Provisioned::Promoted(id) => {
-            println!("promoted {} to {} ({id})", email.as_str(), role.as_str())
+            println!("promoted {} to {} ({id})", email.as_str(), role.to_value())
         }
     }
     Ok(())

@@ -139,6 +139,12 @@ impl AppError {
         }
     }
 
+    /// A signed-in viewer whose session could not be read (logged where it
+    /// happened): an internal error, never a reason to sign out.
+    pub fn unreadable_session() -> Self {
+        Self::Internal(anyhow::anyhow!("the viewer's session could not be read"))
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => code::BAD_REQUEST,

@@ -2,7 +2,9 @@
 //!
 //! Each domain (`accounts`, `catalog`, `reviews`) holds its GraphQL types,
 //! query roots, loaders and service functions; the shared plumbing (`app`,
-//! `graphql`, `db`, `config`, `error`, `auth`) sits beside them.
+//! `graphql`, `db`, `config`, `error`, `auth`) sits beside them. The
+//! application `state` is apart from the HTTP layer (`app`), so that the
+//! schema and the domains never depend on the router.
 
 pub mod accounts;
 pub mod app;
@@ -12,6 +14,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod error;
 pub mod events;
 pub mod graphql;
@@ -22,8 +25,11 @@ pub mod payments;
 pub mod reviews;
 pub mod seed;
 pub mod shared;
+pub mod shutdown;
+pub mod state;
 pub mod telemetry;
 
-pub use app::{AppState, Application};
+pub use app::Application;
 pub use config::Config;
 pub use error::{AppError, Result};
+pub use state::AppState;

@@ -2,13 +2,37 @@
 
 use sea_orm::entity::prelude::*;
 
+/// Where an order is in its life.
+//
+// Stored as its GraphQL name; a stored value that names no variant fails to
+// decode instead of reading as some default. (Doc comments here are the
+// GraphQL descriptions.)
+#[derive(
+    async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum OrderStatus {
+    /// Placed, stock reserved, waiting for payment.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Paid, waiting to be shipped.
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+    /// On its way; final.
+    #[sea_orm(string_value = "SHIPPED")]
+    Shipped,
+    /// Cancelled, stock returned; final.
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
-    pub status: String,
+    pub status: OrderStatus,
     pub total_cents: i64,
     pub currency: String,
     pub created_at: DateTimeUtc,

@@ -2,6 +2,30 @@
 
 use sea_orm::entity::prelude::*;
 
+/// Where a payment is in its life.
+//
+// Stored as its GraphQL name; a stored value that names no variant fails to
+// decode instead of reading as some default. (Doc comments here are the
+// GraphQL descriptions.)
+#[derive(
+    async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum PaymentStatus {
+    /// Sent to the provider, not settled yet.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Settled: the order is paid.
+    #[sea_orm(string_value = "SUCCEEDED")]
+    Succeeded,
+    /// Refused by the provider.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// Returned to the customer after the order was cancelled.
+    #[sea_orm(string_value = "REFUNDED")]
+    Refunded,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "payments")]
 pub struct Model {
@@ -9,7 +33,7 @@ pub struct Model {
     pub id: Uuid,
     pub order_id: Uuid,
     pub amount_cents: i64,
-    pub status: String,
+    pub status: PaymentStatus,
     #[sea_orm(unique)]
     pub idempotency_key: String,
     pub created_at: DateTimeUtc,

@@ -9,15 +9,36 @@
 //! its fields follow the entity's columns. A join reads as a pair of models,
 //! the first's columns then the second's.
 //!
-//! Every row is checked to have exactly the columns its row type reads.
+//! Every row is checked to have exactly the columns its row type reads, and
+//! on PostgreSQL that their types suit its fields: a column's type is
+//! checked once for all the rows of a statement, which share their columns
+//! (see [`Field::at`]), identically in every build.
 
-use sea_orm::{
-    DbErr, FromQueryResult, QueryResult, TryGetable,
-    sqlx::{Decode, Postgres, Row, Type},
+use std::{
+    any::TypeId,
+    cell::{Cell, RefCell},
 };
 
+use sea_orm::{
+    ActiveEnum, DbErr, FromQueryResult, QueryResult, TryGetable,
+    sqlx::{
+        Column, Decode, Postgres, Row, Type, TypeInfo,
+        postgres::{PgRow, PgTypeInfo},
+    },
+};
+
+thread_local! {
+    /// Whether the row being decoded on this thread has the column types
+    /// of a row already decoded with checks into the same row type.
+    static SHAPE_CHECKED: Cell<bool> = const { Cell::new(false) };
+    /// The row type and column types of the last row decoded with checks
+    /// on this thread; the rows of one statement are decoded one after
+    /// the other, so only the first of them is checked.
+    static CHECKED_SHAPE: RefCell<Option<(TypeId, Vec<PgTypeInfo>)>> = const { RefCell::new(None) };
+}
+
 /// A row type that decodes from the values of its select list, in order.
-pub trait Positional: Sized + Send + Sync {
+pub trait Positional: Sized + Send + Sync + 'static {
     /// Decodes from the values at `index` onwards, leaving `index` past them.
     fn from_values(row: &QueryResult, index: &mut usize) -> Result<Self, DbErr>;
 }
@@ -33,14 +54,14 @@ impl<A: Positional, B: Positional> Positional for (A, B) {
 pub trait Field: Sized {
     /// The value at `index` of `row`.
     ///
-    /// On PostgreSQL a release build decodes it straight from the row's
-    /// bytes, skipping sqlx's check that the column's type suits the value (a
-    /// comparison of type descriptions, a third of decoding a text value).
-    /// Read from a column of another type, a value would then come out wrong,
-    /// or decoding could panic. Debug builds keep the check, so the API tests,
-    /// which read every listing on PostgreSQL, fail on such a mismatch; the
-    /// column count of every row is checked in every build. On SQLite the
-    /// value goes through SeaORM.
+    /// On PostgreSQL the value is decoded straight from the row's bytes
+    /// once its column's type is known to suit it. sqlx's `try_get` checks
+    /// that for every value (a comparison of type descriptions, a third of
+    /// decoding a text value); here, within [`ByPosition`], it is checked
+    /// for the first row of a statement, and the rows after it whose column
+    /// types are the same (a comparison of type ids) skip it. A column of
+    /// the wrong type is an error, whatever the value (even null). On
+    /// SQLite the value goes through SeaORM.
     fn at(row: &QueryResult, index: usize) -> Result<Self, DbErr>;
 }
 
@@ -52,14 +73,83 @@ where
         let Some(pg) = row.try_as_pg_row() else {
             return row.try_get_by_index(index);
         };
-        let value = if cfg!(debug_assertions) {
-            pg.try_get(index)
-        } else {
-            pg.try_get_unchecked(index)
-        };
-        value.map_err(|e| DbErr::Type(e.to_string()))
+        if !SHAPE_CHECKED.get() {
+            check_column::<T>(pg, index)?;
+        }
+        pg.try_get_unchecked(index)
+            .map_err(|e| DbErr::Type(e.to_string()))
     }
 }
+
+/// Whether the column at `index` of `row` may be decoded as `T`.
+fn check_column<T: Type<Postgres>>(row: &PgRow, index: usize) -> Result<(), DbErr> {
+    let column = row
+        .try_column(index)
+        .map_err(|e| DbErr::Type(e.to_string()))?;
+    let ty = column.type_info();
+    if ty.is_null() || T::compatible(ty) {
+        Ok(())
+    } else {
+        Err(DbErr::Type(format!(
+            "column {index} is of type {}, which {} (SQL type {}) cannot be decoded from",
+            ty.name(),
+            std::any::type_name::<T>(),
+            T::type_info().name()
+        )))
+    }
+}
+
+/// Whether `row`'s column types are those of the last row decoded with
+/// checks into `M` on this thread.
+fn shape_checked<M: 'static>(row: &PgRow) -> bool {
+    CHECKED_SHAPE.with_borrow(|checked| {
+        checked.as_ref().is_some_and(|(model, types)| {
+            *model == TypeId::of::<M>()
+                && types.len() == row.len()
+                && types
+                    .iter()
+                    .zip(row.columns())
+                    .all(|(ty, column)| ty.type_eq(column.type_info()))
+        })
+    })
+}
+
+/// Notes `row`'s column types as checked for `M`.
+fn remember_shape<M: 'static>(row: &PgRow) {
+    let types = row
+        .columns()
+        .iter()
+        .map(|c| c.type_info().clone())
+        .collect();
+    CHECKED_SHAPE.set(Some((TypeId::of::<M>(), types)));
+}
+
+/// Runs `decode` with the column checks of [`Field::at`] skipped or not.
+fn with_shape_checked<T>(checked: bool, decode: impl FnOnce() -> T) -> T {
+    let before = SHAPE_CHECKED.replace(checked);
+    let decoded = decode();
+    SHAPE_CHECKED.set(before);
+    decoded
+}
+
+/// Implements [`Field`] for enums stored as text: the text decodes like any
+/// other, then must name a variant. An unknown value (written by a newer
+/// version, or by hand) is a decode error, never a default.
+macro_rules! text_enum_fields {
+    ($($enum:ty),+ $(,)?) => {$(
+        impl Field for $enum {
+            fn at(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+                <$enum as ActiveEnum>::try_from_value(&String::at(row, index)?)
+            }
+        }
+    )+};
+}
+
+text_enum_fields!(
+    crate::orders::OrderStatus,
+    crate::payments::PaymentStatus,
+    crate::users::Role,
+);
 
 /// The number of columns of `row`.
 fn width(row: &QueryResult) -> Option<usize> {
@@ -75,13 +165,22 @@ pub struct ByPosition<M>(pub M);
 
 impl<M: Positional> FromQueryResult for ByPosition<M> {
     fn from_query_result(row: &QueryResult, _prefix: &str) -> Result<Self, DbErr> {
+        let pg = row.try_as_pg_row();
+        let checked = pg.is_some_and(shape_checked::<M>);
         let mut read = 0;
-        let model = M::from_values(row, &mut read)?;
+        let model = with_shape_checked(checked, || M::from_values(row, &mut read))?;
         match width(row) {
             Some(width) if width != read => Err(DbErr::Type(format!(
                 "the select list has {width} columns where its row type reads {read}"
             ))),
-            _ => Ok(Self(model)),
+            _ => {
+                if let Some(pg) = pg
+                    && !checked
+                {
+                    remember_shape::<M>(pg);
+                }
+                Ok(Self(model))
+            }
         }
     }
 }

@@ -1,6 +1,41 @@
 //! `users`: accounts. `email` is stored lower-cased; `role` is CUSTOMER, STAFF or ADMIN.
 
 use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Account roles, ordered by privilege: CUSTOMER < STAFF < ADMIN.
+//
+// Stored as its GraphQL name (also its name in access tokens); a stored value
+// that names no variant fails to decode instead of reading as some default.
+// (Doc comments here are the GraphQL descriptions.)
+#[derive(
+    async_graphql::Enum,
+    Copy,
+    Clone,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    DeriveActiveEnum,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum Role {
+    /// A shopper: sees the public catalog and their own orders.
+    #[sea_orm(string_value = "CUSTOMER")]
+    Customer,
+    /// An employee: manages the catalog and every order.
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
+    /// An administrator: everything STAFF may do, plus managing users.
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
@@ -11,7 +46,7 @@ pub struct Model {
     pub email: String,
     pub password_hash: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }
@@ -24,7 +59,7 @@ pub struct Profile {
     pub id: Uuid,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub created_at: DateTimeUtc,
 }
 

@@ -9,16 +9,19 @@
 
 use chrono::{SubsecRound, Utc};
 use entity::{identities, users};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, RelationTrait, Set,
+};
 use uuid::Uuid;
 
 use super::input::{DisplayName, Email};
 use crate::{
-    app::AppState,
     auth::{Role, external::ExternalIdentity},
     cache::Change,
     db,
     error::{AppError, OnConflict},
+    state::AppState,
 };
 
 /// The password hash of accounts without a password: not a PHC string, so
@@ -84,19 +87,20 @@ pub async fn sign_in(
     }
 }
 
-/// The user linked to the provider's `subject`.
+/// The user linked to the provider's `subject`. The user is the selected
+/// model, not a related one, so a row that does not decode (a role this
+/// version does not know) is an error instead of reading as no user.
 async fn linked(
     db: &impl ConnectionTrait,
     issuer: &str,
     subject: &str,
 ) -> Result<Option<users::Model>, sea_orm::DbErr> {
-    Ok(identities::Entity::find()
+    users::Entity::find()
+        .join(JoinType::InnerJoin, identities::Relation::User.def().rev())
         .filter(identities::Column::Issuer.eq(issuer))
         .filter(identities::Column::Subject.eq(subject))
-        .find_also_related(users::Entity)
         .one(db)
-        .await?
-        .and_then(|(_, user)| user))
+        .await
 }
 
 /// Creates the user and the link in one transaction; a unique violation on
@@ -128,7 +132,7 @@ async fn create(
         email: Set(email.as_str().to_owned()),
         password_hash: Set(NO_PASSWORD.to_owned()),
         display_name: Set(display_name),
-        role: Set(identity.role.as_str().to_owned()),
+        role: Set(identity.role),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -153,9 +157,9 @@ async fn create(
 /// Gives the account the role the provider's token states, when it differs.
 async fn keep_role(state: &AppState, user: users::Model, role: Role) -> Result<Uuid, AppError> {
     let id = user.id;
-    if user.role != role.as_str() {
+    if user.role != role {
         let mut row: users::ActiveModel = user.into();
-        row.role = Set(role.as_str().to_owned());
+        row.role = Set(role);
         row.updated_at = Set(Utc::now().trunc_subsecs(6));
         row.update(&state.db).await?;
         state.caches.changed(Change::User(id)).await;

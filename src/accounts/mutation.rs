@@ -8,10 +8,10 @@ use super::{
     sessions::MAX_TOKEN_LEN,
 };
 use crate::{
-    app::AppState,
     auth::{Role, RoleGuard, SignedIn, Viewer},
     error::AppError,
     graphql::{RequestMeta, ids::parse_id},
+    state::AppState,
 };
 
 #[derive(Default)]

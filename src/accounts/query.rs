@@ -4,11 +4,11 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{User, service};
 use crate::{
-    app::AppState,
     auth::{OwnerOrStaff, Role, RoleGuard, Viewer, unauthenticated},
     error::AppError,
     graphql::{Loaders, RequestMeta, ids::parse_id, pagination::Connection},
     paging::{Cursor, PageArgs},
+    state::AppState,
 };
 
 const USERS_CURSOR: &str = "u";

@@ -18,12 +18,12 @@ use super::{
     sessions::{self, Rotation},
 };
 use crate::{
-    app::AppState,
     auth::Role,
     cache::Change,
     db::{self, keyset},
     error::{AppError, OnConflict, Result},
     paging::PageArgs,
+    state::AppState,
 };
 
 /// Tokens for a user who just signed in.
@@ -34,10 +34,6 @@ pub struct SignedIn {
     pub user: users::Model,
 }
 
-fn role_of(user: &users::Model) -> Role {
-    Role::parse(&user.role).unwrap_or(Role::Customer)
-}
-
 fn bad_credentials() -> AppError {
     AppError::Unauthenticated("invalid email or password".into())
 }
@@ -46,7 +42,7 @@ fn bad_credentials() -> AppError {
 fn tokens(state: &AppState, user: users::Model, issued: sessions::Issued) -> Result<SignedIn> {
     let access_token = state
         .keys
-        .issue(user.id, role_of(&user), issued.session.family_id)?;
+        .issue(user.id, user.role, issued.session.family_id)?;
     Ok(SignedIn {
         access_token,
         refresh_token: issued.token,
@@ -76,7 +72,7 @@ pub async fn register(
         email: Set(email.as_str().to_owned()),
         password_hash: Set(hash),
         display_name: Set(display_name.into_inner()),
-        role: Set(Role::Customer.as_str().to_owned()),
+        role: Set(Role::Customer),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -210,7 +206,7 @@ pub async fn set_role(state: &AppState, user_id: Uuid, role: Role) -> Result<use
         .await?
         .ok_or(AppError::NotFound("user"))?;
     let mut row: users::ActiveModel = user.into();
-    row.role = Set(role.as_str().to_owned());
+    row.role = Set(role);
     row.updated_at = Set(Utc::now().trunc_subsecs(6));
     let user = row.update(&state.db).await?;
     state.caches.changed(Change::User(user_id)).await;
@@ -257,7 +253,7 @@ pub async fn create_or_promote(
         Some(user) => {
             let id = user.id;
             let mut user: users::ActiveModel = user.into();
-            user.role = Set(role.as_str().to_owned());
+            user.role = Set(role);
             user.password_hash = Set(hash);
             user.updated_at = Set(now);
             user.update(&txn).await?;
@@ -277,7 +273,7 @@ pub async fn create_or_promote(
                 email: Set(email.as_str().to_owned()),
                 password_hash: Set(hash),
                 display_name: Set(display_name),
-                role: Set(role.as_str().to_owned()),
+                role: Set(role),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

@@ -13,7 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    cache::documents::sha256_hex,
+    digest::sha256_hex,
     error::{AppError, Result},
 };
 

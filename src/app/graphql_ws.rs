@@ -103,7 +103,7 @@ pub fn upgrade(
     request_id: String,
     client_ip: IpAddr,
 ) -> HttpResponse {
-    let limit = http.state.config.body_limit_bytes;
+    let limit = http.state.config.http.body_limit_bytes;
     ws.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(limit)
         .max_frame_size(limit)

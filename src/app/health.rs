@@ -1,4 +1,4 @@
-//! Liveness and readiness probes, and the benchmark's baseline.
+//! Liveness and readiness probes.
 
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde_json::json;
@@ -41,24 +41,6 @@ pub async fn readyz(State(http): State<Http>) -> impl IntoResponse {
         (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "database": "unreachable" })),
-        )
-    }
-}
-
-/// A handler answering a fixed GraphQL-shaped JSON body of about `bytes`
-/// bytes: the floor the benchmark compares GraphQL requests with.
-pub fn baseline(bytes: usize) -> impl Fn() -> std::future::Ready<axum::response::Response> + Clone {
-    let body = bytes::Bytes::from(
-        json!({ "data": { "padding": "x".repeat(bytes.saturating_sub(24)) } }).to_string(),
-    );
-    move || {
-        let body = body.clone();
-        std::future::ready(
-            (
-                [(axum::http::header::CONTENT_TYPE, "application/json")],
-                body,
-            )
-                .into_response(),
         )
     }
 }

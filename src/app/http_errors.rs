@@ -49,6 +49,7 @@ pub async fn with_bodies(request: Request, next: Next) -> Response {
         response_type: ResponseType::Json,
         statements: None,
         event_stream: false,
+        gzip: false,
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);

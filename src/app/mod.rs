@@ -1,5 +1,7 @@
-//! The HTTP application: state, router, and the server's life cycle.
+//! The HTTP application: router, middleware, and the server's life cycle.
 
+#[cfg(feature = "bench")]
+mod bench;
 mod client;
 mod graphiql;
 mod graphql_http;
@@ -13,101 +15,24 @@ mod rate_limit;
 mod request_id;
 mod router;
 mod serve;
-pub mod shutdown;
 mod workers;
 mod ws_drain;
 mod ws_refusals;
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr};
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::{
-    accounts::password::Passwords,
-    auth::{external::ExternalTokens, throttle::Throttle, tokens::KeySet},
-    cache::Caches,
     config::Config,
     db,
-    events::{EventBus, LocalBus},
-    graphql::trusted::TrustedDocuments,
     graphql::{AppSchema, build_schema},
-    limits::budget::Budgets,
-    shared::Shared,
 };
 
+use crate::state::AppState;
 pub use router::router;
-
-use self::{rate_limit::IpRateLimit, shutdown::Shutdown};
-
-/// Everything a request handler or resolver needs, shared by all requests.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database pool.
-    pub db: DatabaseConnection,
-    /// Validated configuration.
-    pub config: Arc<Config>,
-    /// Argon2id hashing, bounded to the number of cores.
-    pub passwords: Passwords,
-    /// Keys that sign and verify access tokens.
-    pub keys: Arc<KeySet>,
-    /// The external identity provider's tokens, when one is configured.
-    pub identity_provider: Option<Arc<ExternalTokens>>,
-    /// Limits on login failures and registrations.
-    pub throttle: Throttle,
-    /// Domain events for subscriptions.
-    pub events: Arc<dyn EventBus>,
-    /// Entity, response, session and document caches.
-    pub caches: Caches,
-    /// The link to the other instances, with `REDIS_URL`.
-    pub shared: Option<Shared>,
-    /// The trusted-documents manifest.
-    pub trusted: Arc<TrustedDocuments>,
-    /// Per-client cost budgets.
-    pub budgets: Budgets,
-    /// Requests per second per client IP.
-    pub rate_limit: IpRateLimit,
-    /// Set on SIGTERM: readiness fails and connections drain.
-    pub shutdown: Shutdown,
-}
-
-impl AppState {
-    /// The state of an instance; with `REDIS_URL`, linked to the others
-    /// (which needs a Tokio runtime).
-    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
-        let (caches, shared) = Shared::start(&config.cache, config.redis.as_ref())?;
-        // With `REDIS_URL` the limits count on Redis, shared by every instance.
-        let throttle = Throttle::for_instance(config.throttle.clone(), shared.as_ref());
-        let budgets = Budgets::for_instance(config.budget, shared.as_ref());
-        let (per_second, burst) = config.rate_limit;
-        let rate_limit = IpRateLimit::new(per_second, burst, shared.as_ref());
-        Ok(Self {
-            db,
-            passwords: Passwords::default(),
-            keys: Arc::new(KeySet::new(&config.tokens)),
-            identity_provider: config
-                .identity_provider
-                .clone()
-                .map(ExternalTokens::new)
-                .transpose()?
-                .map(Arc::new),
-            throttle,
-            events: shared.as_ref().map_or_else(
-                || Arc::new(LocalBus::default()) as Arc<dyn EventBus>,
-                Shared::events,
-            ),
-            caches,
-            shared,
-            trusted: Arc::clone(&config.trusted),
-            budgets,
-            rate_limit,
-            shutdown: Shutdown::default(),
-            config: Arc::new(config),
-        })
-    }
-}
 
 /// The state the HTTP layer holds: the application state and the schema built on it.
 #[derive(Clone)]
@@ -138,9 +63,9 @@ impl Application {
         let metrics = bind_metrics(&config).await?;
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
-        let listener = TcpListener::bind(config.bind_addr)
+        let listener = TcpListener::bind(config.http.bind_addr)
             .await
-            .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.bind_addr))?
+            .with_context(|| format!("BIND_ADDR: cannot listen on {}", config.http.bind_addr))?
             .into_std()?;
         Ok(Self {
             listener,

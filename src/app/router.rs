@@ -4,7 +4,7 @@ use axum::{
     Router,
     http::{HeaderName, HeaderValue, Method, StatusCode, header},
     middleware,
-    routing::{get, post},
+    routing::get,
 };
 use tower::ServiceBuilder;
 use tower_http::{
@@ -21,18 +21,16 @@ use crate::config::Config;
 
 /// All routes with their middleware; tests drive it without a socket.
 pub fn router(http: Http) -> Router {
-    let timeout = http.state.config.request_timeout;
-    let baseline = http.state.config.bench_baseline_bytes;
-    let mut routes = Router::new();
-    if let Some(bytes) = baseline {
-        routes = routes.route("/bench/baseline", post(health::baseline(bytes)));
-    }
+    let timeout = http.state.config.http.request_timeout;
     let config = http.state.config.clone();
-    routes
+    let routes = Router::new()
         .route("/graphql", get(graphql_http::get).post(graphql_http::post))
         .route("/graphiql/assets/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/readyz", get(health::readyz));
+    #[cfg(feature = "bench")]
+    let routes = super::bench::hooks(routes, &config.bench);
+    routes
         .layer(middleware::from_fn_with_state(
             http.clone(),
             rate_limit::limit,
@@ -44,7 +42,7 @@ pub fn router(http: Http) -> Router {
                 .layer(middleware::from_fn(request_id::assign))
                 .layer(middleware::from_fn(http_errors::with_bodies))
                 .layer(cors(&config))
-                .option_layer(config.hsts.then(|| {
+                .option_layer(config.http.hsts.then(|| {
                     security_header(
                         header::STRICT_TRANSPORT_SECURITY,
                         "max-age=31536000; includeSubDomains",
@@ -79,7 +77,7 @@ fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLa
 /// allows none. An origin not allowed is never echoed. Tokens travel in the
 /// Authorization header, never in cookies, so credentials are not allowed.
 fn cors(config: &Config) -> CorsLayer {
-    let origins = match &config.cors_origins {
+    let origins = match &config.http.cors_origins {
         Some(list) => AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())),
         None if config.is_production() => AllowOrigin::list([]),
         None => AllowOrigin::predicate(|origin, _| {

@@ -40,7 +40,8 @@ use tokio::{net::TcpStream, time::Instant};
 use tokio_util::task::TaskTracker;
 use tower::{Layer, ServiceExt};
 
-use super::{linger::Lingering, shutdown::Shutdown};
+use super::linger::Lingering;
+use crate::shutdown::Shutdown;
 
 /// Connections still open when a worker gave up waiting for them.
 #[derive(Debug, thiserror::Error)]

@@ -17,10 +17,11 @@ use std::{future::Future, thread};
 use anyhow::Context;
 use tokio::sync::oneshot;
 
-use super::{AppState, Http, router, serve, shutdown::Shutdown};
+use super::{AppState, Http, router, serve};
 use crate::db;
+use crate::shutdown::Shutdown;
 
-/// Serves `listener` on `http.state.config.workers` workers until `stop`
+/// Serves `listener` on `http.state.config.http.workers` workers until `stop`
 /// completes or a worker fails; the first worker runs on the calling
 /// runtime, the others on threads of their own. Either begins the shutdown
 /// every worker drains by (`serve`); returns once all have drained.
@@ -31,7 +32,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let shutdown = http.state.shutdown.clone();
     let mut others = Vec::new();
-    for index in 1..http.state.config.workers {
+    for index in 1..http.state.config.http.workers {
         match spawn(index, &listener, &http.state) {
             Ok(finished) => others.push(finished),
             Err(err) => {
@@ -104,6 +105,6 @@ fn stop_all_on_error<T>(result: anyhow::Result<T>, shutdown: &Shutdown) -> anyho
 /// One worker's server.
 async fn run(listener: std::net::TcpListener, http: Http) -> anyhow::Result<()> {
     let shutdown = http.state.shutdown.clone();
-    let grace = http.state.config.shutdown_grace;
+    let grace = http.state.config.http.shutdown_grace;
     serve::serve(listener, router(http), shutdown, grace).await
 }

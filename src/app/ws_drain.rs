@@ -10,7 +10,7 @@ use std::sync::{
 
 use futures_util::{Stream, StreamExt, stream};
 
-use super::shutdown::Shutdown;
+use crate::shutdown::Shutdown;
 
 /// The close code of a connection closed by a server that is going away.
 pub const GOING_AWAY: u16 = 1001;

@@ -3,6 +3,7 @@
 //! UNAUTHENTICATED, signed in without the role is FORBIDDEN.
 
 use async_graphql::{Context, ErrorExtensions, Guard, Result};
+use sea_orm::ActiveEnum;
 use uuid::Uuid;
 
 use super::{Role, Viewer};
@@ -17,6 +18,7 @@ pub fn unauthenticated(viewer: &Viewer) -> AppError {
     match viewer {
         Viewer::Rejected(reason) => AppError::Unauthenticated((*reason).to_owned()),
         Viewer::Unverifiable => AppError::unavailable(),
+        Viewer::Unreadable => AppError::unreadable_session(),
         _ => AppError::Unauthenticated("sign in to do this".to_owned()),
     }
 }
@@ -42,7 +44,7 @@ impl Guard for RoleGuard {
             v @ Viewer::User { .. } if v.has_role(self.0) => Ok(()),
             Viewer::User { .. } => Err(AppError::Forbidden(format!(
                 "only {} and above may do this",
-                self.0.as_str()
+                self.0.to_value()
             ))
             .extend()),
             other => Err(unauthenticated(other).extend()),

@@ -10,44 +10,10 @@ mod shared_counters;
 pub mod throttle;
 pub mod tokens;
 
-use async_graphql::Enum;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use entity::users::Role;
 pub use guards::{OwnerOrStaff, RoleGuard, SelfOrStaff, SignedIn, unauthenticated};
-
-/// Account roles, ordered by privilege: CUSTOMER < STAFF < ADMIN.
-#[derive(
-    Enum, Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Role {
-    /// A shopper: sees the public catalog and their own orders.
-    Customer,
-    /// An employee: manages the catalog and every order.
-    Staff,
-    /// An administrator: everything STAFF may do, plus managing users.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Customer => "CUSTOMER",
-            Self::Staff => "STAFF",
-            Self::Admin => "ADMIN",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "CUSTOMER" => Some(Self::Customer),
-            "STAFF" => Some(Self::Staff),
-            "ADMIN" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-}
 
 /// The identity behind a request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,6 +28,10 @@ pub enum Viewer {
     /// database is unavailable: it grants nothing now, but fields that need
     /// a viewer answer SERVICE_UNAVAILABLE, so clients keep their tokens.
     Unverifiable,
+    /// A valid token whose session could not be read (its user's role is a
+    /// value this version does not know): it grants nothing, and fields that
+    /// need a viewer answer INTERNAL_SERVER_ERROR; the cause is logged.
+    Unreadable,
     /// A signed-in user, in the session (refresh-token family) `session`.
     User { id: Uuid, role: Role, session: Uuid },
 }
@@ -139,6 +109,7 @@ pub async fn recheck(
         viewer @ Viewer::User { .. } => Ok(viewer),
         Viewer::Rejected(reason) => Err(crate::error::AppError::Unauthenticated(reason.into())),
         Viewer::Unverifiable => Err(crate::error::AppError::unavailable()),
+        Viewer::Unreadable => Err(crate::error::AppError::unreadable_session()),
         Viewer::Anonymous => Ok(Viewer::Anonymous),
     }
 }
@@ -146,14 +117,14 @@ pub async fn recheck(
 /// The viewer an `Authorization` header stands for. No header is anonymous;
 /// anything but a valid bearer token (of a live session, for Tollgate's own)
 /// grants nothing.
-pub async fn authenticate(state: &crate::app::AppState, authorization: Option<&str>) -> Viewer {
+pub async fn authenticate(state: &crate::state::AppState, authorization: Option<&str>) -> Viewer {
     authenticate_keeping(state, authorization).await.0
 }
 
 /// The viewer an `Authorization` header stands for, with the token that a
 /// subscription re-checks on every event when the viewer is signed in.
 pub async fn authenticate_keeping(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     authorization: Option<&str>,
 ) -> (Viewer, Option<ConnectionToken>) {
     let Some(header) = authorization.map(str::trim).filter(|h| !h.is_empty()) else {
@@ -177,7 +148,7 @@ pub async fn authenticate_keeping(
 /// re-check it. Tollgate's own tokens are HS256; with an identity provider
 /// configured, tokens signed with a public-key algorithm are the provider's.
 pub async fn verify_bearer(
-    state: &crate::app::AppState,
+    state: &crate::state::AppState,
     token: &str,
 ) -> (Viewer, Option<ConnectionToken>) {
     const INVALID: &str = "the access token is invalid or expired";

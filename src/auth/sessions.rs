@@ -10,12 +10,14 @@ use std::time::Duration;
 use chrono::Utc;
 use entity::{sessions, users};
 use moka::future::Cache;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{Role, Viewer, tokens::AccessClaims};
 
 const FRESHNESS: Duration = Duration::from_secs(1);
+/// Sessions whose state is kept at most (each for `FRESHNESS`).
+const MAX_SESSIONS: u64 = 100_000;
 
 /// The user and role of each live session; `None` once the session has ended.
 #[derive(Clone)]
@@ -27,7 +29,7 @@ impl Default for SessionCheck {
     fn default() -> Self {
         Self {
             cache: Cache::builder()
-                .max_capacity(100_000)
+                .max_capacity(MAX_SESSIONS)
                 .time_to_live(FRESHNESS)
                 .build(),
         }
@@ -54,6 +56,10 @@ impl SessionCheck {
             },
             Ok(Some(_)) => Viewer::Rejected("the access token is out of date; refresh it"),
             Ok(None) => Viewer::Rejected("the session has ended; sign in again"),
+            Err(err) if matches!(*err, DbErr::Type(_)) => {
+                tracing::error!(error = %err, "a session could not be read");
+                Viewer::Unreadable
+            }
             Err(err) => {
                 tracing::warn!(error = %err, "a session could not be checked");
                 Viewer::Unverifiable
@@ -74,18 +80,18 @@ impl SessionCheck {
 }
 
 /// The user, and their role, of a family that still has a live session.
-async fn live_role(
-    db: &DatabaseConnection,
-    family: Uuid,
-) -> Result<Option<(Uuid, Role)>, sea_orm::DbErr> {
-    let live = sessions::Entity::find()
+async fn live_role(db: &DatabaseConnection, family: Uuid) -> Result<Option<(Uuid, Role)>, DbErr> {
+    // Two columns as a tuple: a role that does not decode is an error here,
+    // where a related model that does not decode would read as no user.
+    sessions::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .column(users::Column::Role)
+        .inner_join(users::Entity)
         .filter(sessions::Column::FamilyId.eq(family))
         .filter(sessions::Column::RevokedAt.is_null())
         .filter(sessions::Column::ExpiresAt.gt(Utc::now()))
-        .find_also_related(users::Entity)
+        .into_tuple()
         .one(db)
-        .await?;
-    Ok(live
-        .and_then(|(_, user)| user)
-        .and_then(|u| Some((u.id, Role::parse(&u.role)?))))
+        .await
 }

@@ -39,6 +39,10 @@ pub trait CounterStore: Send + Sync {
     async fn reset(&self, key: &str);
 }
 
+/// Accounts and IPs whose counts are kept at most: past it the least used
+/// are forgotten, which starts them from zero.
+const MAX_COUNTERS: u64 = 1_000_000;
+
 /// Counters in this process.
 pub struct MemoryCounters {
     /// Key → (count, end of its window).
@@ -49,7 +53,7 @@ impl MemoryCounters {
     pub fn new(longest_window: Duration) -> Self {
         Self {
             cache: Cache::builder()
-                .max_capacity(1_000_000)
+                .max_capacity(MAX_COUNTERS)
                 .time_to_live(longest_window)
                 .build(),
         }

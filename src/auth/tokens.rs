@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::Role;
 use crate::{
-    cache::documents::sha256_hex,
     config::{Secret, TokenConfig},
+    digest::sha256_hex,
 };
 
 /// The `typ` claim of access tokens, so no other token can pass for one.

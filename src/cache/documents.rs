@@ -52,14 +52,6 @@ pub struct Documents {
     max_cached_len: usize,
 }
 
-/// The lower-case hex SHA-256 of some bytes (a document's text, a token).
-pub fn sha256_hex(data: impl AsRef<[u8]>) -> String {
-    Sha256::digest(data.as_ref())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 impl Documents {
     pub fn new(config: &CacheConfig, persisted: Arc<dyn DocumentStore>) -> Self {
         Self {

@@ -8,6 +8,7 @@
 mod coherence;
 pub mod documents;
 mod entities;
+pub mod gzip;
 pub mod responses;
 
 use std::sync::Arc;

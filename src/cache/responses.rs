@@ -12,7 +12,7 @@
 
 use std::{
     sync::{
-        Arc,
+        Arc, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -26,7 +26,7 @@ use moka::sync::Cache;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
-use super::Coherence;
+use super::{Coherence, gzip::CompressedStart};
 use crate::{config::CacheConfig, limits::analysis::operation, telemetry::metrics};
 
 /// Root fields whose answers are public.
@@ -49,8 +49,36 @@ pub struct ResponseCache {
 #[derive(Clone, Copy, Debug)]
 pub struct Generation(u64);
 
-/// A public answer's `data`, as JSON, serialized once.
-pub type Answer = Arc<RawValue>;
+/// A public answer, shared by every request it is served to.
+pub type Answer = Arc<PublicAnswer>;
+
+/// A public answer's `data`, as JSON, serialized once; and the body's start
+/// compressed once, the first time it is served gzipped.
+pub struct PublicAnswer {
+    data: Box<RawValue>,
+    gzipped: OnceLock<Option<CompressedStart>>,
+}
+
+impl PublicAnswer {
+    pub fn new(data: Box<RawValue>) -> Answer {
+        Arc::new(Self {
+            data,
+            gzipped: OnceLock::new(),
+        })
+    }
+
+    pub fn data(&self) -> &RawValue {
+        &self.data
+    }
+
+    /// The start of every body of this answer, which `start` writes,
+    /// compressed: the first call compresses it, the others share it.
+    pub fn gzipped(&self, start: impl FnOnce(&RawValue) -> String) -> Option<&CompressedStart> {
+        self.gzipped
+            .get_or_init(|| CompressedStart::new(start(&self.data).as_bytes()))
+            .as_ref()
+    }
+}
 
 #[derive(Clone)]
 struct Stored {
@@ -290,7 +318,10 @@ mod tests {
         let before = cache.generation();
         cache.put(key, answer("\"fresh\""), before);
         assert_eq!(
-            cache.get(&key).map(|a| a.get().to_owned()).as_deref(),
+            cache
+                .get(&key)
+                .map(|a| a.data().get().to_owned())
+                .as_deref(),
             Some("\"fresh\"")
         );
 
@@ -306,13 +337,16 @@ mod tests {
 
         cache.put(key, answer("\"new\""), cache.generation());
         assert_eq!(
-            cache.get(&key).map(|a| a.get().to_owned()).as_deref(),
+            cache
+                .get(&key)
+                .map(|a| a.data().get().to_owned())
+                .as_deref(),
             Some("\"new\"")
         );
     }
 
     fn answer(json: &str) -> Answer {
-        Arc::from(RawValue::from_string(json.to_owned()).unwrap())
+        PublicAnswer::new(RawValue::from_string(json.to_owned()).unwrap())
     }
 
     #[test]

@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{CreateProductInput, Product, UpdateProductInput, write};
 use crate::{
-    app::AppState,
     auth::{Role, RoleGuard},
     graphql::ids::parse_id,
+    state::AppState,
 };
 
 #[derive(Default)]

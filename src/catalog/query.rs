@@ -4,9 +4,9 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{Product, ProductFilter, ProductOrder, prime, service};
 use crate::{
-    app::AppState,
     graphql::{RequestMeta, ids::parse_id, pagination::Connection},
     paging::PageArgs,
+    state::AppState,
 };
 
 #[derive(Default)]

@@ -6,7 +6,7 @@ use futures_util::{Stream, StreamExt, stream};
 use sea_orm::EntityTrait;
 
 use super::Product;
-use crate::{app::AppState, error::AppError, events::Event, graphql::ids::parse_id};
+use crate::{error::AppError, events::Event, graphql::ids::parse_id, state::AppState};
 
 #[derive(Default)]
 pub struct CatalogSubscription;

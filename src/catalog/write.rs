@@ -11,10 +11,10 @@ use uuid::Uuid;
 
 use super::{CreateProductInput, UpdateProductInput, input};
 use crate::{
-    app::AppState,
     cache::Change,
     error::{AppError, OnConflict, Result},
     events::Event,
+    state::AppState,
 };
 
 /// Creates an active product.

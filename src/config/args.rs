@@ -53,12 +53,7 @@ pub mod defaults {
     pub const METRICS_ADDR: &str = "127.0.0.1:9464";
     pub const OTEL_SERVICE_NAME: &str = "tollgate";
     pub const SLOW_OPERATION_MS: &str = "500";
-    pub const EXPOSE_SQL_COUNT: &str = "false";
-    pub const GUARDRAILS: &str = "true";
 }
-
-/// The help heading of settings no deployment needs.
-const BENCHMARKS: &str = "Benchmarks and tests (never needed in a deployment)";
 
 /// Raw settings as given by flags or environment variables; every value is a
 /// string so that validation can name the variable that is wrong.
@@ -259,21 +254,8 @@ pub struct ConfigArgs {
     pub telemetry: TelemetryArgs,
     #[command(flatten, next_help_heading = "External identity provider")]
     pub identity_provider: super::identity::IdentityProviderArgs,
-    /// Add `x-sql-statements` (the statements the request ran) to GraphQL
-    /// responses.
-    #[arg(long, env = "EXPOSE_SQL_COUNT", global = true)]
-    #[arg(default_value = defaults::EXPOSE_SQL_COUNT, help_heading = BENCHMARKS)]
-    pub expose_sql_count: Option<String>,
-    /// Serve `POST /bench/baseline`, a fixed JSON body of this many bytes, as
-    /// the benchmark's baseline.
-    #[arg(long, env = "BENCH_BASELINE_BYTES", global = true)]
-    #[arg(help_heading = BENCHMARKS)]
-    pub bench_baseline_bytes: Option<String>,
-    /// `false` skips operation limits and cost budgets, to measure what they
-    /// cost (refused in production).
-    #[arg(long, env = "GUARDRAILS", global = true)]
-    #[arg(default_value = defaults::GUARDRAILS, help_heading = BENCHMARKS)]
-    pub guardrails: Option<String>,
+    #[command(flatten, next_help_heading = super::bench::HEADING)]
+    pub bench: super::bench::BenchArgs,
 }
 
 /// Metrics, traces and logs.

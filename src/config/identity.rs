@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use axum::http::Uri;
 use clap::Args;
+use sea_orm::ActiveEnum;
 
-use super::{ConfigError, Environment, non_empty, or_default, parse_positive};
+use super::{
+    ConfigError, Environment,
+    parse::{non_empty, or_default, parse_positive},
+};
 use crate::auth::Role;
 
 pub mod defaults {
@@ -127,8 +131,8 @@ fn parse_role_map(raw: Option<&str>) -> Result<Vec<(String, Role)>, ConfigError>
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (value, role) = pair.split_once('=').unwrap_or((pair, ""));
-            match Role::parse(role.trim()) {
-                Some(role) if !value.trim().is_empty() => Ok((value.trim().to_owned(), role)),
+            match Role::try_from_value(&role.trim().to_owned()) {
+                Ok(role) if !value.trim().is_empty() => Ok((value.trim().to_owned(), role)),
                 _ => Err(ConfigError::new(
                     "JWKS_ROLE_MAP",
                     format!("expected value=CUSTOMER|STAFF|ADMIN, got {pair:?}"),

@@ -1,11 +1,13 @@
 //! README's configuration reference, generated from the definitions `--help`
 //! shows ([`ConfigArgs`]), so that neither can drift from the code: a
 //! Markdown table per help heading, the first one untitled (it is the
-//! section's own table). A test keeps README.md equal to it.
+//! section's own table). A test keeps README.md equal to it. The settings
+//! of the benchmark's hooks are left out: the builds the README describes
+//! do not have them (`config::bench`).
 
 use clap::{Arg, Args, Command};
 
-use super::ConfigArgs;
+use super::{ConfigArgs, bench};
 
 /// How a help text states a default that is not a plain value (see `args`).
 const STATED_DEFAULT: &str = " [default: ";
@@ -17,6 +19,9 @@ pub fn markdown() -> String {
     let mut groups: Vec<(Option<&str>, Vec<&Arg>)> = Vec::new();
     for arg in command.get_arguments().filter(|arg| !arg.is_hide_set()) {
         let heading = arg.get_help_heading();
+        if heading == Some(bench::HEADING) {
+            continue;
+        }
         match groups.iter_mut().find(|(h, _)| *h == heading) {
             Some((_, args)) => args.push(arg),
             None => groups.push((heading, vec![arg])),

@@ -25,7 +25,7 @@ use crate::{
     telemetry::{self, metrics, traces},
 };
 
-pub use statements::StatementCounter;
+pub use statements::{StatementCount, StatementCounter};
 
 /// How long a pooled connection may sit idle before it is pinged on checkout.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
@@ -34,12 +34,12 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 /// counter and, on SQLite, switches to WAL so readers never wait for the writer
 /// and creates a missing database file (see `sqlite_file`).
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let create = config.is_sqlite() && sqlite_file::prepare(&config.database_url)?;
-    let mut options = ConnectOptions::new(config.database_url.clone());
+    let create = config.db.is_sqlite() && sqlite_file::prepare(&config.db.url)?;
+    let mut options = ConnectOptions::new(config.db.url.clone());
     options
         .max_connections(config.pool_size())
         .min_connections(1)
-        .acquire_timeout(config.db_acquire_timeout)
+        .acquire_timeout(config.db.acquire_timeout)
         .connect_timeout(Duration::from_secs(5))
         .idle_timeout(Duration::from_secs(300))
         // A connection in steady use is known to be alive; pinging it on
@@ -55,7 +55,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
             pool.acquire_time_level(telemetry::ACQUIRE_TIME_LEVEL)
         });
     }
-    let statement_timeout = format!("{}", config.request_timeout.as_millis());
+    let statement_timeout = format!("{}", config.http.request_timeout.as_millis());
     options.map_sqlx_postgres_opts(move |opts| {
         opts.options([("statement_timeout", statement_timeout.as_str())])
     });

@@ -18,6 +18,12 @@ tokio::task_local! {
     static CURRENT: StatementCounter;
 }
 
+/// The SQL statements a request ran, in its HTTP response's extensions:
+/// for callers inside the process (tests), never sent to a client (builds
+/// with the `bench` feature can send it as `x-sql-statements`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatementCount(pub u64);
+
 /// Number of SQL statements run inside a scope.
 #[derive(Clone, Debug, Default)]
 pub struct StatementCounter(Arc<AtomicU64>);

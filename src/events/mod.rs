@@ -26,6 +26,9 @@ pub trait EventBus: Send + Sync {
     fn subscribe(&self) -> BoxStream<'static, Event>;
 }
 
+/// Events a subscriber may fall behind by before it misses some.
+const QUEUE: usize = 1024;
+
 /// Events within this process.
 pub struct LocalBus {
     sender: broadcast::Sender<Event>,
@@ -34,7 +37,7 @@ pub struct LocalBus {
 impl Default for LocalBus {
     fn default() -> Self {
         Self {
-            sender: broadcast::channel(1024).0,
+            sender: broadcast::channel(QUEUE).0,
         }
     }
 }

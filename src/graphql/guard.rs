@@ -15,12 +15,12 @@ use async_graphql::{
 
 use super::{persisted, shape::shape};
 use crate::{
-    app::AppState,
     error::AppError,
     limits::{
         Analysis, Limits, analyse,
         analysis::{Refusal, operation},
     },
+    state::AppState,
 };
 
 /// An operation that passed the checks, its parsed document attached.
@@ -63,8 +63,8 @@ pub async fn admit(
 
 /// Readies `request`, whose document is known, to run.
 pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<ServerError>> {
-    let limits = &state.config.limits;
-    if state.config.guardrails {
+    let limits = &state.config.limits.operation;
+    if state.config.bench.guardrails() {
         limits.check_text(&request.query).map_err(|e| vec![e])?;
     }
     let document = state
@@ -79,14 +79,14 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
     state
         .trusted
         .report(&request.query, operation_name(&document, name));
-    let analysis = if state.config.guardrails {
+    let analysis = if state.config.bench.guardrails() {
         check(limits, &document, name, &request.variables)?
     } else {
         None
     };
     if let Some(operation) = operation(&document, name) {
         let operation = &operation.node;
-        if !state.config.introspection
+        if !state.config.limits.introspection
             && introspects(
                 &document,
                 &operation.selection_set.node,

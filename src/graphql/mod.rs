@@ -18,13 +18,13 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::{
     accounts::{AccountsMutation, AccountsQuery},
-    app::AppState,
     auth::Viewer,
     catalog::{CatalogMutation, CatalogQuery, CatalogSubscription},
     limits,
     orders::{OrdersMutation, OrdersQuery, OrdersSubscription},
     payments::PaymentsMutation,
     reviews::ReviewsMutation,
+    state::AppState,
 };
 
 pub use error_codes::finalize_errors;
@@ -79,7 +79,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     // only needs to stay above the pre-parse bracket check.
     .limit_recursive_depth(limits::MAX_NESTING as usize + 8)
     .data(state);
-    if !config.introspection {
+    if !config.limits.introspection {
         builder = builder.disable_introspection();
     }
     if config.is_production() {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_graphql::{Request, Value};
 
-use crate::{app::AppState, cache::documents::sha256_hex, error::AppError};
+use crate::{digest::sha256_hex, error::AppError, state::AppState};
 
 /// What an APQ client is told when the server does not know its hash; the
 /// message is the one Apollo's clients look for.

@@ -12,7 +12,7 @@ use std::{collections::HashMap, fmt, sync::Arc, time::Duration};
 
 use moka::sync::Cache;
 
-use crate::{cache::documents::sha256_hex, config::ConfigError, telemetry::metrics};
+use crate::{config::ConfigError, digest::sha256_hex, telemetry::metrics};
 
 const MANIFEST: &str = "TRUSTED_DOCUMENTS_MANIFEST";
 

@@ -54,6 +54,10 @@ pub trait BucketStore: Send + Sync {
     async fn give_back(&self, client: &str, points: u64, config: BudgetConfig) -> ThrottleStatus;
 }
 
+/// Clients whose buckets are kept at most (about 100 MB at the most): past
+/// it the least used are forgotten, which gives them a full bucket.
+const MAX_BUCKETS: u64 = 1_000_000;
+
 /// Buckets in this process. A bucket untouched long enough to be full again
 /// is forgotten.
 pub struct MemoryBuckets {
@@ -66,7 +70,7 @@ impl MemoryBuckets {
         let full_after = config.size.div_ceil(config.restore_rate.max(1)) + 1;
         Self {
             cache: Cache::builder()
-                .max_capacity(1_000_000)
+                .max_capacity(MAX_BUCKETS)
                 .time_to_idle(Duration::from_secs(full_after))
                 .build(),
         }

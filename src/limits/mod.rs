@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod budget;
+pub mod ip_rate;
 pub mod rate;
 mod shared_buckets;
 

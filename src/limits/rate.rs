@@ -41,12 +41,13 @@ impl SharedRate {
     /// `None` when Redis did not answer (the caller decides alone).
     pub async fn check(&self, ip: IpAddr) -> Option<Option<u64>> {
         let key = self.shared.name(&format!("limits:rate:{ip}"));
+        let (interval, tolerance) = (self.interval, self.tolerance);
         let wait: u64 = self
             .shared
             .attempt("rate_limit", |mut redis| async move {
                 RATE.key(key)
-                    .arg(self.interval)
-                    .arg(self.tolerance)
+                    .arg(interval)
+                    .arg(tolerance)
                     .invoke_async(&mut redis)
                     .await
             })

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{Order, PlaceOrderInput, service};
 use crate::{
-    app::AppState,
     auth::{Role, RoleGuard, SignedIn},
     error::AppError,
     graphql::{RequestMeta, ids::parse_id},
+    state::AppState,
 };
 
 #[derive(Default)]

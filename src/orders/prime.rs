@@ -12,7 +12,6 @@ use entity::orders;
 use super::{OrderFilter, loaders::lines_with_products, service};
 use crate::{
     accounts,
-    app::AppState,
     auth::Viewer,
     catalog,
     error::Result,
@@ -22,6 +21,7 @@ use crate::{
         prime::{children, unique},
     },
     paging::PageArgs,
+    state::AppState,
 };
 
 /// The page of orders the viewer may see. When `node` (an `Order`

@@ -4,10 +4,10 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{CURSOR_TAG, Order, OrderFilter, prime, service};
 use crate::{
-    app::AppState,
     auth::SignedIn,
     graphql::{RequestMeta, ids::parse_id, pagination::Connection},
     paging::{Cursor, PageArgs},
+    state::AppState,
 };
 
 #[derive(Default)]

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::{order_items, orders, payments, products, users};
+use entity::{order_items, orders, products, users};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PartialModelTrait, QueryFilter,
     Select, Set,
@@ -14,9 +14,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{OrderFilter, OrderStatus, PlaceOrderInput};
+use super::{OrderFilter, OrderStatus, PlaceOrderInput, status};
 use crate::{
-    app::AppState,
     auth::Viewer,
     cache::Change,
     db::{self, keyset},
@@ -24,7 +23,8 @@ use crate::{
     events::Event,
     graphql::ids::parse_id,
     paging::PageArgs,
-    payments::PaymentStatus,
+    payments,
+    state::AppState,
 };
 
 pub const MAX_LINES: usize = 50;
@@ -125,7 +125,7 @@ pub async fn place(
     let order = orders::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
-        status: Set(OrderStatus::Pending.as_str().to_owned()),
+        status: Set(OrderStatus::Pending),
         total_cents: Set(total),
         currency: Set(currency.unwrap_or("EUR").to_owned()),
         created_at: Set(at),
@@ -157,33 +157,42 @@ async fn stock_changed(state: &AppState, product_id: Uuid) {
     state.events.publish(Event::StockChanged { product_id });
 }
 
-/// Moves `order` from `from` to `to` if nobody moved it first.
+/// Moves `order` to `to` at `at`, if its life cycle allows it and nobody
+/// moved it first: the only write of an order's status.
 async fn transition(
     db: &impl ConnectionTrait,
     order: &orders::Model,
-    from: OrderStatus,
     to: OrderStatus,
+    at: DateTime<Utc>,
 ) -> Result<orders::Model> {
+    status::check(order.status, to)?;
     let moved = orders::Entity::update_many()
-        .col_expr(orders::Column::Status, Expr::value(to.as_str()))
-        .col_expr(orders::Column::UpdatedAt, Expr::value(now()))
+        .col_expr(orders::Column::Status, Expr::value(to))
+        .col_expr(orders::Column::UpdatedAt, Expr::value(at))
         .filter(orders::Column::Id.eq(order.id))
-        .filter(orders::Column::Status.eq(from.as_str()))
+        .filter(orders::Column::Status.eq(order.status))
         .exec(db)
         .await?;
     if moved.rows_affected != 1 {
-        return Err(conflict("the order changed meanwhile; reload it"));
+        return Err(AppError::Conflict {
+            field: None,
+            message: "the order changed meanwhile; reload it".into(),
+        });
     }
-    let mut order = order.clone();
-    order.status = to.as_str().to_owned();
-    Ok(order)
+    Ok(orders::Model {
+        status: to,
+        ..order.clone()
+    })
 }
 
-fn conflict(message: &str) -> AppError {
-    AppError::Conflict {
-        field: None,
-        message: message.to_owned(),
-    }
+/// Marks a PENDING order PAID at `at`, inside the paying transaction `db`
+/// (the payment and the order commit together).
+pub async fn mark_paid(
+    db: &impl ConnectionTrait,
+    order: &orders::Model,
+    at: DateTime<Utc>,
+) -> Result<orders::Model> {
+    transition(db, order, OrderStatus::Paid, at).await
 }
 
 /// An order the viewer may act on: their own, or any for STAFF/ADMIN;
@@ -206,34 +215,18 @@ pub async fn find_visible(
 pub async fn cancel(state: &AppState, viewer: &Viewer, id: Uuid) -> Result<orders::Model> {
     let txn = db::begin_write(&state.db).await?;
     let order = find_visible(&txn, viewer, id).await?;
-    let status = OrderStatus::of(&order);
-    let allowed = match status {
-        OrderStatus::Pending => true,
-        OrderStatus::Paid => viewer.is_staff(),
-        OrderStatus::Shipped | OrderStatus::Cancelled => false,
-    };
-    if !allowed {
-        return Err(conflict(&format!(
-            "a {} order cannot be cancelled",
-            status.as_str()
-        )));
+    // Only STAFF/ADMIN take back a paid order (and refund it).
+    if order.status == OrderStatus::Paid && !viewer.is_staff() {
+        return Err(status::refused(order.status, OrderStatus::Cancelled));
     }
-    let cancelled = transition(&txn, &order, status, OrderStatus::Cancelled).await?;
+    let cancelled = transition(&txn, &order, OrderStatus::Cancelled, now()).await?;
     let items = order_items::Entity::find()
         .filter(order_items::Column::OrderId.eq(order.id))
         .all(&txn)
         .await?;
     restock(&txn, &items).await?;
-    if status == OrderStatus::Paid {
-        payments::Entity::update_many()
-            .col_expr(
-                payments::Column::Status,
-                Expr::value(PaymentStatus::Refunded.as_str()),
-            )
-            .filter(payments::Column::OrderId.eq(order.id))
-            .filter(payments::Column::Status.eq(PaymentStatus::Succeeded.as_str()))
-            .exec(&txn)
-            .await?;
+    if order.status == OrderStatus::Paid {
+        payments::service::refund(&txn, order.id).await?;
     }
     txn.commit().await?;
     state.events.publish(Event::OrderStatusChanged {
@@ -277,14 +270,7 @@ pub async fn ship(state: &AppState, id: Uuid) -> Result<orders::Model> {
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("order"))?;
-    let status = OrderStatus::of(&order);
-    if status != OrderStatus::Paid {
-        return Err(conflict(&format!(
-            "only PAID orders ship; this one is {}",
-            status.as_str()
-        )));
-    }
-    let shipped = transition(&txn, &order, OrderStatus::Paid, OrderStatus::Shipped).await?;
+    let shipped = transition(&txn, &order, OrderStatus::Shipped, now()).await?;
     txn.commit().await?;
     state.events.publish(Event::OrderStatusChanged {
         order_id: order.id,
@@ -332,7 +318,7 @@ fn visible(
         query = query.filter(C::UserId.eq(user_id));
     }
     if let Some(status) = filter.status {
-        query = query.filter(C::Status.eq(status.as_str()));
+        query = query.filter(C::Status.eq(status));
     }
     keyset::newest_first(query, C::CreatedAt, C::Id, page)
 }

@@ -7,11 +7,11 @@ use sea_orm::EntityTrait;
 
 use super::Order;
 use crate::{
-    app::AppState,
     auth::{self, ConnectionToken, SignedIn},
     error::AppError,
     events::Event,
     graphql::ids::parse_id,
+    state::AppState,
 };
 
 #[derive(Default)]

@@ -1,6 +1,6 @@
 //! GraphQL types of orders.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt};
+use async_graphql::{Context, ID, InputObject, Object, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::{order_items, orders};
 
@@ -8,41 +8,9 @@ use crate::{
     accounts::User,
     catalog::Product,
     graphql::{Loaders, ids::cents, loaders::many},
+    orders::OrderStatus,
     payments::Payment,
 };
-
-/// Where an order is in its life.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum OrderStatus {
-    /// Placed, stock reserved, waiting for payment.
-    Pending,
-    /// Paid, waiting to be shipped.
-    Paid,
-    /// On its way; final.
-    Shipped,
-    /// Cancelled, stock returned; final.
-    Cancelled,
-}
-
-impl OrderStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Paid => "PAID",
-            Self::Shipped => "SHIPPED",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-
-    pub fn of(order: &orders::Model) -> Self {
-        match order.status.as_str() {
-            "PAID" => Self::Paid,
-            "SHIPPED" => Self::Shipped,
-            "CANCELLED" => Self::Cancelled,
-            _ => Self::Pending,
-        }
-    }
-}
 
 /// A customer's order.
 pub struct Order(pub orders::Model);
@@ -57,7 +25,7 @@ impl Order {
 
     /// Where the order is in its life.
     async fn status(&self) -> OrderStatus {
-        OrderStatus::of(&self.0)
+        self.0.status
     }
 
     /// Sum of the lines at the prices when the order was placed, in cents.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ResultExt};
 
 use super::{PayOrderInput, Payment, service};
-use crate::{app::AppState, auth::SignedIn, graphql::RequestMeta};
+use crate::{auth::SignedIn, graphql::RequestMeta, state::AppState};
 
 #[derive(Default)]
 pub struct PaymentsMutation;

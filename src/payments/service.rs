@@ -3,7 +3,7 @@
 //! retries race); the key with another order is a CONFLICT.
 
 use chrono::{SubsecRound, Utc};
-use entity::{orders, payments};
+use entity::payments;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
     sea_query::Expr,
@@ -12,20 +12,20 @@ use uuid::Uuid;
 
 use super::{PayOrderInput, PaymentStatus};
 use crate::{
-    app::AppState,
     auth::Viewer,
     db,
     error::{AppError, Result},
     events::Event,
     graphql::ids::{no_nul, parse_id},
-    orders::OrderStatus,
+    orders::{self, OrderStatus, status},
+    state::AppState,
 };
 
 pub const KEY_CHARS: std::ops::RangeInclusive<usize> = 8..=255;
 
 /// What one attempt at paying led to.
 enum Attempt {
-    Paid(payments::Model, orders::Model),
+    Paid(payments::Model, entity::orders::Model),
     /// The key's payment exists (made by this call's twin, or earlier).
     Existing(payments::Model),
     /// Another transaction inserted the key first; look again.
@@ -98,33 +98,25 @@ async fn attempt(
     if let Some(existing) = by_key(&txn, key, order_id).await? {
         return Ok(existing);
     }
-    let order = orders::Entity::find_by_id(order_id)
-        .one(&txn)
-        .await?
-        .filter(|o| o.user_id == user_id || viewer.is_staff())
-        .ok_or(AppError::NotFound("order"))?;
+    let order = orders::service::find_visible(&txn, viewer, order_id).await?;
     if order.user_id != user_id {
         return Err(AppError::Forbidden("only the order's owner pays it".into()));
     }
-    let status = OrderStatus::of(&order);
-    if status != OrderStatus::Pending {
+    if let Err(refused) = status::check(order.status, OrderStatus::Paid) {
         // A twin call with this key may have paid the order since the lookup
         // above: each statement of a Read Committed transaction sees the
         // latest commits.
         if let Some(existing) = by_key(&txn, key, order_id).await? {
             return Ok(existing);
         }
-        return Err(AppError::Conflict {
-            field: None,
-            message: format!("a {} order cannot be paid", status.as_str()),
-        });
+        return Err(refused);
     }
     let at = Utc::now().trunc_subsecs(6);
     let inserted = payments::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(order.id),
         amount_cents: Set(order.total_cents),
-        status: Set(PaymentStatus::Succeeded.as_str().to_owned()),
+        status: Set(PaymentStatus::Succeeded),
         idempotency_key: Set(key.to_owned()),
         created_at: Set(at),
     }
@@ -137,22 +129,22 @@ async fn attempt(
         }
         Err(err) => return Err(err.into()),
     };
-    let paid = orders::Entity::update_many()
-        .col_expr(
-            orders::Column::Status,
-            Expr::value(OrderStatus::Paid.as_str()),
-        )
-        .col_expr(orders::Column::UpdatedAt, Expr::value(at))
-        .filter(orders::Column::Id.eq(order.id))
-        .filter(orders::Column::Status.eq(OrderStatus::Pending.as_str()))
-        .exec(&txn)
-        .await?;
-    if paid.rows_affected != 1 {
-        return Err(AppError::Conflict {
-            field: None,
-            message: "the order changed meanwhile; reload it".into(),
-        });
-    }
+    orders::service::mark_paid(&txn, &order, at).await?;
     txn.commit().await?;
     Ok(Attempt::Paid(payment, order))
+}
+
+/// Refunds the order's settled payment, inside the cancelling transaction
+/// `db` (the order and its payment change together).
+pub async fn refund(db: &impl ConnectionTrait, order_id: Uuid) -> Result<()> {
+    payments::Entity::update_many()
+        .col_expr(
+            payments::Column::Status,
+            Expr::value(PaymentStatus::Refunded),
+        )
+        .filter(payments::Column::OrderId.eq(order_id))
+        .filter(payments::Column::Status.eq(PaymentStatus::Succeeded))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -1,46 +1,14 @@
 //! GraphQL types of payments.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt};
+use async_graphql::{Context, ID, InputObject, Object, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::payments;
+pub use entity::payments::PaymentStatus;
 
 use crate::{
     graphql::{Loaders, ids::cents, loaders::one},
     orders::Order,
 };
-
-/// Where a payment is in its life.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum PaymentStatus {
-    /// Sent to the provider, not settled yet.
-    Pending,
-    /// Settled: the order is paid.
-    Succeeded,
-    /// Refused by the provider.
-    Failed,
-    /// Returned to the customer after the order was cancelled.
-    Refunded,
-}
-
-impl PaymentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::Succeeded => "SUCCEEDED",
-            Self::Failed => "FAILED",
-            Self::Refunded => "REFUNDED",
-        }
-    }
-
-    fn of(payment: &payments::Model) -> Self {
-        match payment.status.as_str() {
-            "SUCCEEDED" => Self::Succeeded,
-            "FAILED" => Self::Failed,
-            "REFUNDED" => Self::Refunded,
-            _ => Self::Pending,
-        }
-    }
-}
 
 /// A payment for an order.
 pub struct Payment(pub payments::Model);
@@ -69,7 +37,7 @@ impl Payment {
 
     /// Where the payment is in its life.
     async fn status(&self) -> PaymentStatus {
-        PaymentStatus::of(&self.0)
+        self.0.status
     }
 
     /// When the payment was made.

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ResultExt};
 
 use super::{AddReviewInput, Review, service};
-use crate::{app::AppState, auth::SignedIn, error::AppError, graphql::RequestMeta};
+use crate::{auth::SignedIn, error::AppError, graphql::RequestMeta, state::AppState};
 
 #[derive(Default)]
 pub struct ReviewsMutation;

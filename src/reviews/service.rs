@@ -13,10 +13,10 @@ use uuid::Uuid;
 
 use super::AddReviewInput;
 use crate::{
-    app::AppState,
     cache::Change,
     error::{AppError, OnConflict, Result},
     graphql::ids::{no_nul, parse_id},
+    state::AppState,
 };
 
 /// The longest review body, in characters.

@@ -172,7 +172,7 @@ fn users(g: &mut Gen, count: usize, password_hash: &str) -> Vec<users::ActiveMod
                 email: Set(format!("shopper{i}@example.com")),
                 password_hash: Set(password_hash.to_owned()),
                 display_name: Set(format!("{first} {}", i / FIRST_NAMES.len() + 1)),
-                role: Set("CUSTOMER".to_owned()),
+                role: Set(users::Role::Customer),
                 created_at: Set(at),
                 updated_at: Set(at),
             }
@@ -246,7 +246,8 @@ fn orders(
     count: usize,
     items_per_order: usize,
 ) -> Orders {
-    const STATUSES: [&str; 4] = ["PENDING", "PAID", "SHIPPED", "CANCELLED"];
+    use orders::OrderStatus as S;
+    const STATUSES: [S; 4] = [S::Pending, S::Paid, S::Shipped, S::Cancelled];
     let (mut orders, mut items, mut payments) = (Vec::new(), Vec::new(), Vec::new());
     for o in 0..count {
         let at = g.at(100_000 + o as i64);
@@ -268,12 +269,12 @@ fn orders(
             });
         }
         let status = STATUSES[g.rng.random_range(0..STATUSES.len())];
-        if matches!(status, "PAID" | "SHIPPED") {
+        if matches!(status, S::Paid | S::Shipped) {
             payments.push(payments::ActiveModel {
                 id: Set(g.id(at)),
                 order_id: Set(order_id),
                 amount_cents: Set(total),
-                status: Set("SUCCEEDED".to_owned()),
+                status: Set(payments::PaymentStatus::Succeeded),
                 idempotency_key: Set(format!("seed-{o}")),
                 created_at: Set(at),
             });
@@ -281,7 +282,7 @@ fn orders(
         orders.push(orders::ActiveModel {
             id: Set(order_id),
             user_id: user.id.clone(),
-            status: Set(status.to_owned()),
+            status: Set(status),
             total_cents: Set(total),
             currency: Set("EUR".to_owned()),
             created_at: Set(at),

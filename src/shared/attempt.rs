@@ -23,13 +23,14 @@ impl Shared {
         command: impl FnOnce(ConnectionManager) -> F,
     ) -> Option<T>
     where
-        F: Future<Output = RedisResult<T>>,
+        F: Future<Output = RedisResult<T>> + Send + 'static,
+        T: Send + 'static,
     {
         if !self.is_up() {
             metrics::redis_error(operation);
             return None;
         }
-        match tokio::time::timeout(REQUEST_TIMEOUT, command(self.connection())).await {
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.redis().run(command)).await {
             Ok(Ok(answer)) => Some(answer),
             Ok(Err(err)) => {
                 metrics::redis_error(operation);

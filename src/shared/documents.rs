@@ -14,10 +14,13 @@ use std::{sync::Arc, time::Duration};
 
 use moka::sync::Cache;
 use redis::{AsyncCommands, aio::ConnectionManager};
+
+use super::thread::Redis;
 use tokio::sync::mpsc;
 
 use crate::{
-    cache::{Coherence, DocumentStore, documents::sha256_hex},
+    cache::{Coherence, DocumentStore},
+    digest::sha256_hex,
     telemetry::metrics,
 };
 
@@ -27,7 +30,7 @@ const QUEUE: usize = 1024;
 /// Persisted documents in Redis, behind a cache of this instance's own.
 pub struct SharedDocuments {
     local: Cache<String, Arc<str>>,
-    redis: ConnectionManager,
+    redis: Redis,
     /// `{prefix}:apq:`, the start of every key.
     keys: String,
     /// Whether Redis is reachable, as far as the link knows.
@@ -49,11 +52,7 @@ pub struct Settings {
 }
 
 /// A store and the end its writer reads.
-pub fn store(
-    settings: &Settings,
-    redis: ConnectionManager,
-    linked: Coherence,
-) -> (SharedDocuments, Writes) {
+pub fn store(settings: &Settings, redis: Redis, linked: Coherence) -> (SharedDocuments, Writes) {
     let (writes, queued) = mpsc::channel(QUEUE);
     let store = SharedDocuments {
         local: Cache::builder()
@@ -97,7 +96,13 @@ impl SharedDocuments {
             return None;
         }
         let key = format!("{}{hash}", self.keys);
-        let found = self.redis.clone().get::<_, Option<String>>(&key).await;
+        let found = self
+            .redis
+            .run({
+                let key = key.clone();
+                |mut redis| async move { redis.get::<_, Option<String>>(key).await }
+            })
+            .await;
         match found {
             Ok(Some(text)) if sha256_hex(&text) == hash => {
                 let document: Arc<str> = Arc::from(text);

@@ -30,10 +30,11 @@ mod listener;
 pub mod message;
 mod outbox;
 mod peers;
+mod thread;
 
 use std::{
     sync::{
-        Arc,
+        Arc, OnceLock,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -47,6 +48,7 @@ use uuid::Uuid;
 use self::{
     link::Link,
     message::{EVENTS, INVALIDATIONS, PERSISTED_QUERIES},
+    thread::Redis,
 };
 use crate::{
     cache::{Caches, Coherence},
@@ -63,47 +65,46 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 pub struct Shared(Arc<Inner>);
 
 struct Inner {
-    redis: ConnectionManager,
+    redis: Redis,
     prefix: String,
     link: Arc<Link>,
     events: Arc<dyn EventBus>,
-    /// Where and as whom goodbye is said.
-    instance: Uuid,
-    invalidations: String,
-    runtime: tokio::runtime::Handle,
-    /// Stops the heartbeat, before goodbye is said.
-    beating: CancellationToken,
-    said_goodbye: AtomicBool,
+    farewell: Arc<Farewell>,
+    /// Stops the link's tasks and its thread, which says goodbye if that
+    /// was not done yet.
     _tasks: DropGuard,
 }
 
-impl Inner {
+/// Saying goodbye, once.
+struct Farewell {
+    redis: Redis,
+    /// Where and as whom goodbye is said.
+    invalidations: String,
+    instance: Uuid,
+    /// Stops the heartbeat, before goodbye is said.
+    beating: CancellationToken,
+    said: AtomicBool,
+}
+
+impl Farewell {
     /// Goodbye, the first time it is asked for.
     fn goodbye(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
-        if self.said_goodbye.swap(true, Ordering::SeqCst) {
+        if self.said.swap(true, Ordering::SeqCst) {
             return None;
         }
         self.beating.cancel();
         Some(peers::goodbye(
-            self.redis.clone(),
+            self.redis.connection(),
             self.invalidations.clone(),
             self.instance,
         ))
     }
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        if let Some(goodbye) = self.goodbye() {
-            self.runtime.spawn(goodbye);
-        }
-    }
-}
-
 impl Shared {
     /// The caches of an instance, and its link to the others when Redis is
-    /// configured. Starts the link's tasks on the current Tokio runtime;
-    /// Redis need not be reachable yet (the caches wait for it).
+    /// configured. Starts the link's thread and its tasks there; Redis need
+    /// not be reachable yet (the caches wait for it).
     pub fn start(
         cache: &CacheConfig,
         redis: Option<&RedisConfig>,
@@ -111,16 +112,29 @@ impl Shared {
         let Some(config) = redis else {
             return Ok((Caches::new(cache), None));
         };
-        let runtime = tokio::runtime::Handle::try_current()
-            .context("REDIS_URL: the link to Redis needs a Tokio runtime")?;
         let client = redis::Client::open(config.url.expose())
             .map_err(|_| anyhow::anyhow!("REDIS_URL: not a Redis URL"))?;
         let settings = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(TIMEOUT))
             .set_response_timeout(Some(TIMEOUT))
             .set_number_of_retries(1);
-        let manager = ConnectionManager::new_lazy_with_config(client.clone(), settings)
-            .context("REDIS_URL: cannot set up a connection")?;
+        let stop = CancellationToken::new();
+        let tasks = stop.clone().drop_guard();
+        let last: Arc<OnceLock<Arc<Farewell>>> = Arc::default();
+        let goodbye = last.clone();
+        let runtime = thread::start(
+            stop.clone(),
+            Box::new(move || {
+                let goodbye = goodbye.get()?.goodbye()?;
+                Some(Box::pin(goodbye) as _)
+            }),
+        )?;
+        let manager = {
+            let _on_the_thread = runtime.enter();
+            ConnectionManager::new_lazy_with_config(client.clone(), settings)
+                .context("REDIS_URL: cannot set up a connection")?
+        };
+        let redis = Redis::new(manager, runtime);
         let (outbox, outgoing) = outbox::outbox();
         let coherence = Coherence::pending();
         let mut caches = Caches::linked(cache, Arc::new(outbox), coherence.clone());
@@ -130,7 +144,7 @@ impl Shared {
             capacity: cache.documents_capacity,
             max_len: cache.max_cached_document_len,
         };
-        let (persisted, writes) = documents::store(&apq, manager.clone(), coherence);
+        let (persisted, writes) = documents::store(&apq, redis.clone(), coherence);
         caches.documents.persisted = Arc::new(persisted);
         let longest_ttl = cache.entity_ttl.max(cache.response_ttl);
         let link = Arc::new(Link::new(caches.clone(), longest_ttl));
@@ -139,21 +153,21 @@ impl Shared {
         let local = Arc::new(LocalBus::default());
         let (bus, outgoing_events) = events::bus(local.clone());
         let events_channel = message::named(&config.prefix, EVENTS);
-        let stop = CancellationToken::new();
+        let connection = redis.connection();
         let publisher = outbox::publish(
             outgoing,
-            manager.clone(),
+            connection.clone(),
             channel.clone(),
             instance,
             link.clone(),
         );
         let events_publisher = events::publish(
             outgoing_events,
-            manager.clone(),
+            connection.clone(),
             events_channel.clone(),
             instance,
         );
-        let writer = documents::write(writes, manager.clone(), apq.keys, apq.ttl);
+        let writer = documents::write(writes, connection.clone(), apq.keys, apq.ttl);
         let hearing = listener::Hearing {
             instance,
             invalidations: channel.clone(),
@@ -163,23 +177,27 @@ impl Shared {
         };
         let listener = listener::listen(client, hearing);
         let beating = stop.child_token();
-        let beat = peers::beat(manager.clone(), channel.clone(), instance, link.clone());
-        runtime.spawn(beating.clone().run_until_cancelled_owned(beat));
-        runtime.spawn(stop.clone().run_until_cancelled_owned(publisher));
-        runtime.spawn(stop.clone().run_until_cancelled_owned(events_publisher));
-        runtime.spawn(stop.clone().run_until_cancelled_owned(writer));
-        runtime.spawn(stop.clone().run_until_cancelled_owned(listener));
+        let beat = peers::beat(connection, channel.clone(), instance, link.clone());
+        redis.spawn(beating.clone().run_until_cancelled_owned(beat));
+        redis.spawn(stop.clone().run_until_cancelled_owned(publisher));
+        redis.spawn(stop.clone().run_until_cancelled_owned(events_publisher));
+        redis.spawn(stop.clone().run_until_cancelled_owned(writer));
+        redis.spawn(stop.clone().run_until_cancelled_owned(listener));
+        let farewell = Arc::new(Farewell {
+            redis: redis.clone(),
+            invalidations: channel,
+            instance,
+            beating,
+            said: AtomicBool::new(false),
+        });
+        let _ = last.set(farewell.clone());
         let shared = Self(Arc::new(Inner {
-            redis: manager,
+            redis,
             prefix: config.prefix.clone(),
             link,
             events: Arc::new(bus),
-            instance,
-            invalidations: channel,
-            runtime,
-            beating,
-            said_goodbye: AtomicBool::new(false),
-            _tasks: stop.drop_guard(),
+            farewell,
+            _tasks: tasks,
         }));
         Ok((caches, Some(shared)))
     }
@@ -207,8 +225,8 @@ impl Shared {
     /// caches while it is silent. Best effort, within half a second; also
     /// done (without waiting) when the last clone is dropped.
     pub async fn farewell(&self) {
-        if let Some(goodbye) = self.0.goodbye() {
-            goodbye.await;
+        if let Some(goodbye) = self.0.farewell.goodbye() {
+            self.0.redis.on_thread(goodbye).await;
         }
     }
 
@@ -217,10 +235,10 @@ impl Shared {
         self.0.events.clone()
     }
 
-    /// A connection for commands, shared by every caller; it reconnects by
-    /// itself, a command failing meanwhile.
-    pub fn connection(&self) -> ConnectionManager {
-        self.0.redis.clone()
+    /// Commands to Redis, on the link's thread; the connection reconnects
+    /// by itself, a command failing meanwhile.
+    pub fn redis(&self) -> &Redis {
+        &self.0.redis
     }
 
     /// The full name of this deployment's channel or key `name`.

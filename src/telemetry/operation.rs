@@ -12,7 +12,7 @@ use opentelemetry::KeyValue;
 use tracing::{Instrument, field::Empty};
 
 use super::{metrics, traces::Traced};
-use crate::{cache::documents::sha256_hex, error::code, limits::analysis};
+use crate::{digest::sha256_hex, error::code, limits::analysis};
 
 /// An operation from its arrival to its response.
 pub struct Observed {

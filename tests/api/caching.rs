@@ -98,6 +98,76 @@ async fn every_write_path_invalidates_what_it_changed() {
     assert_eq!(read().await.2, "STAFF", "setUserRole");
 }
 
+/// A public answer goes out gzipped to clients that take gzip, on a miss
+/// and on every hit (the answer compressed once, each request's cost
+/// spliced on), and plain to those that do not; all of them say the same.
+#[tokio::test]
+async fn public_answers_from_the_cache_are_gzipped_for_clients_that_take_it() {
+    let app = TestApp::seeded().await;
+    let request = |encoding: Option<&str>| {
+        let mut request = Request::post("/graphql").header("content-type", "application/json");
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request
+            .body(Body::from(json!({ "query": CATALOG }).to_string()))
+            .unwrap()
+    };
+    let gunzip = |body: &[u8]| -> serde_json::Value {
+        let mut json = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut json).unwrap();
+        serde_json::from_slice(&json).unwrap()
+    };
+    let mut answers = Vec::new();
+    for (encoding, cache, gzipped) in [
+        (Some("gzip, deflate, br"), "miss", true),
+        (Some("gzip"), "hit", true),
+        (Some("br;q=1.0, gzip;q=0.5"), "hit", true),
+        (None, "hit", false),
+        (Some("gzip;q=0, identity"), "hit", false),
+    ] {
+        let response = app.request(request(encoding)).await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.header("x-cache"), Some(cache), "{encoding:?}");
+        let json = if gzipped {
+            assert_eq!(
+                response.header("content-encoding"),
+                Some("gzip"),
+                "{encoding:?}"
+            );
+            assert_eq!(
+                response.header("vary"),
+                Some("accept, authorization, accept-encoding")
+            );
+            gunzip(&response.body)
+        } else {
+            assert_eq!(response.header("content-encoding"), None, "{encoding:?}");
+            response.json()
+        };
+        let object = json.as_object().unwrap();
+        assert_eq!(object.keys().collect::<Vec<_>>(), ["data", "extensions"]);
+        assert!(
+            json["extensions"]["cost"]["throttleStatus"].is_object(),
+            "{json}"
+        );
+        answers.push(json);
+    }
+    assert_eq!(
+        answers[0]["data"]["products"]["edges"]
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
+    for answer in &answers[1..] {
+        assert_eq!(answer["data"], answers[0]["data"]);
+        assert_eq!(
+            answer["extensions"]["cost"]["requestedQueryCost"],
+            answers[0]["extensions"]["cost"]["requestedQueryCost"]
+        );
+    }
+}
+
 #[tokio::test]
 async fn anonymous_catalog_answers_come_from_the_response_cache_until_a_write() {
     let shop = Shop::open().await;

@@ -68,7 +68,7 @@ async fn migrate_is_idempotent_and_create_admin_creates_then_promotes() {
         .await
         .unwrap();
     assert_eq!(boss.len(), 1);
-    assert_eq!(boss[0].role, "STAFF");
+    assert_eq!(boss[0].role, users::Role::Staff);
     assert!(boss[0].password_hash.starts_with("$argon2id$"));
 
     let short = tollgate(

@@ -1,6 +1,14 @@
 //! `TestApp`: the router on its own database, with typed request helpers.
 
-use std::net::SocketAddr;
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use axum::{
     Router,
@@ -8,6 +16,7 @@ use axum::{
     extract::connect_info::MockConnectInfo,
     http::{HeaderMap, Request, StatusCode, header},
 };
+use futures_util::{StreamExt, stream::BoxStream};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database, EntityTrait};
 use serde_json::{Value, json};
@@ -20,7 +29,9 @@ use tollgate::{
     app::{Http, router},
     auth::Role,
     config::ConfigArgs,
-    db, seed,
+    db,
+    events::{Event, EventBus},
+    seed,
 };
 use tower::ServiceExt;
 use uuid::Uuid;
@@ -33,6 +44,8 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     database_url: String,
+    /// The subscriptions listening to this app's events.
+    listeners: Listeners,
     _database: Option<TestDatabase>,
 }
 
@@ -54,6 +67,9 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The SQL statements the request ran, as the server counted them, if
+    /// it ran any operation.
+    pub statements: Option<u64>,
 }
 
 impl TestResponse {
@@ -68,15 +84,12 @@ impl TestResponse {
 
     /// The number of SQL statements the request ran, if it ran any query.
     pub fn statements_or_none(&self) -> Option<u64> {
-        self.header("x-sql-statements").map(|n| n.parse().unwrap())
+        self.statements
     }
 
     /// The number of SQL statements the request ran.
     pub fn statements(&self) -> u64 {
-        self.header("x-sql-statements")
-            .expect("statement count header")
-            .parse()
-            .unwrap()
+        self.statements.expect("a statement count")
     }
 }
 
@@ -127,15 +140,9 @@ impl TestApp {
         &self.database_url
     }
 
-    /// The configuration of a server on this app's database, adjusted by `configure`.
-    pub fn config(&self, configure: impl FnOnce(&mut ConfigArgs)) -> Config {
-        Self::config_on(&self.database_url, configure)
-    }
-
     fn config_on(database_url: &str, configure: impl FnOnce(&mut ConfigArgs)) -> Config {
         let mut args = ConfigArgs {
             database_url: Some(database_url.to_owned()),
-            expose_sql_count: Some("true".into()),
             db_max_connections: Some("5".into()),
             // The router runs in the test's runtime: one pool of 5.
             workers: Some("1".into()),
@@ -156,12 +163,18 @@ impl TestApp {
         let config = Self::config_on(database_url, configure);
         let conn = db::connect(&config).await.unwrap();
         db::migrate(&conn).await.unwrap();
-        let state = AppState::new(conn, config).unwrap();
+        let mut state = AppState::new(conn, config).unwrap();
+        let listeners = Listeners::default();
+        state.events = Arc::new(CountedBus {
+            inner: state.events.clone(),
+            listeners: listeners.clone(),
+        });
         let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
         Self {
             router: router(Http::new(state.clone())).layer(MockConnectInfo(peer)),
             state,
             database_url: database_url.to_owned(),
+            listeners,
             _database: None,
         }
     }
@@ -194,6 +207,10 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
+        let statements = response
+            .extensions()
+            .get::<db::StatementCount>()
+            .map(|count| count.0);
         let body = response
             .into_body()
             .collect()
@@ -205,6 +222,7 @@ impl TestApp {
             status,
             headers,
             body,
+            statements,
         }
     }
 
@@ -334,6 +352,22 @@ impl TestApp {
         addr
     }
 
+    /// Waits until `count` subscriptions listen to this app's events (a
+    /// subscription listens once its resolver has run), so that an event
+    /// caused next reaches them.
+    pub async fn listening(&self, count: usize) {
+        let listeners = &self.listeners;
+        let heard = until(Duration::from_secs(5), || async {
+            listeners.count() == count
+        })
+        .await;
+        assert!(
+            heard.is_some(),
+            "{} subscriptions listen, not {count}",
+            listeners.count()
+        );
+    }
+
     /// Creates an active product as `staff` and returns its id.
     pub async fn create_product(
         &self,
@@ -433,6 +467,68 @@ pub fn session(payload: &Value) -> Option<Session> {
         access_token: payload["accessToken"].as_str()?.to_owned(),
         refresh_token: payload["refreshToken"].as_str()?.to_owned(),
     })
+}
+
+/// Polls `condition` until it holds (how long that took) or `deadline` passes.
+pub async fn until<F, Fut>(deadline: Duration, mut condition: F) -> Option<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if condition().await {
+            return Some(start.elapsed());
+        }
+        if start.elapsed() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// The number of subscriptions listening to an event bus.
+#[derive(Clone, Default)]
+struct Listeners(Arc<AtomicUsize>);
+
+impl Listeners {
+    fn count(&self) -> usize {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// One listening subscription, counted until its stream drops.
+struct Listening(Listeners);
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        (self.0).0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A test app's event bus: the app's own, counting who listens, so that a
+/// test waits for a subscription to be in place instead of sleeping.
+struct CountedBus {
+    inner: Arc<dyn EventBus>,
+    listeners: Listeners,
+}
+
+impl EventBus for CountedBus {
+    fn publish(&self, event: Event) {
+        self.inner.publish(event);
+    }
+
+    fn subscribe(&self) -> BoxStream<'static, Event> {
+        self.listeners.0.fetch_add(1, Ordering::AcqRel);
+        let listening = Listening(self.listeners.clone());
+        self.inner
+            .subscribe()
+            .map(move |event| {
+                let _listening = &listening;
+                event
+            })
+            .boxed()
+    }
 }
 
 /// The first error's `extensions.code`.

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod any_input;
+mod bench_hooks;
 mod binary;
 mod caching;
 mod catalog;
@@ -14,6 +15,7 @@ mod client_results;
 mod commerce;
 mod config_reference;
 mod contract;
+mod decoding;
 mod graphiql;
 mod guards;
 mod healthcheck;
@@ -31,6 +33,7 @@ mod shutdown;
 mod sse;
 mod startup;
 mod statements;
+mod stored_values;
 mod telemetry;
 mod tokens;
 mod workers;

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use tollgate::config::ConfigArgs;
 
 use crate::{
-    helpers::{PASSWORD, TestApp, TestResponse, error_code},
+    helpers::{PASSWORD, TestApp, TestResponse, error_code, until},
     proxy::Proxy,
-    scale_out::{linked, new_prefix, redis_addr, redis_status, redis_url, until, up},
+    scale_out::{linked, new_prefix, redis_addr, redis_status, redis_url, up},
 };
 
 /// A, and B behind `proxy`, sharing Redis under `prefix`, both configured

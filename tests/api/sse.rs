@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// An open event stream, read event by event.
-struct Events {
+pub(crate) struct Events {
     body: Body,
     buffer: String,
 }
@@ -53,18 +53,30 @@ impl Events {
         }
     }
 
-    /// Reads the comment that tells that the subscription listens.
-    async fn listening(&mut self) {
-        while !self.buffer.starts_with(":\n\n") {
+    /// What the stream says first: `None` when it is the comment that tells
+    /// that the subscription listens, else the first `next` event's result.
+    pub(crate) async fn opening(&mut self) -> Option<Value> {
+        while !self.buffer.contains("\n\n") {
             let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
                 .await
-                .unwrap_or_else(|_| panic!("not listening: {:?}", self.buffer))
+                .unwrap_or_else(|_| panic!("nothing said: {:?}", self.buffer))
                 .unwrap()
                 .unwrap();
             let bytes = frame.into_data().unwrap();
             self.buffer.push_str(std::str::from_utf8(&bytes).unwrap());
         }
-        self.buffer.drain(..3);
+        if self.buffer.starts_with(":\n\n") {
+            self.buffer.drain(..3);
+            return None;
+        }
+        Some(self.result().await)
+    }
+
+    /// Reads the comment that tells that the subscription listens.
+    async fn listening(&mut self) {
+        if let Some(result) = self.opening().await {
+            panic!("not listening: {result}");
+        }
     }
 
     /// The next `next` event's result, then whether `complete` follows.
@@ -108,7 +120,12 @@ fn post(token: Option<&str>, body: &Value) -> Request<Body> {
     request.body(Body::from(body.to_string())).unwrap()
 }
 
-async fn subscribe(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> Events {
+pub(crate) async fn subscribe(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Events {
     stream(
         app,
         post(token, &json!({ "query": query, "variables": variables })),
@@ -236,6 +253,7 @@ async fn anyone_hears_stock_changes_over_sse_past_the_request_timeout_and_a_get_
         .await;
     let mut events = stream(&app, get).await;
     events.listening().await;
+    // The stream outlives the one-second request timeout.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     app.place_order(&shop.ada, &[(&mug, 3)]).await;
     let heard = events.result().await;

@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::{
     binary::{Server, tollgate},
     commerce::subscriptions,
-    helpers::TestDatabase,
+    helpers::{TestDatabase, until},
 };
 
 /// The value of the sample whose name and labels are `series` exactly.
@@ -440,11 +440,8 @@ async fn report_mode_counts_and_logs_documents_outside_the_manifest_once_each() 
     );
 }
 
-/// Polls `done` for up to ten seconds.
+/// Waits up to ten seconds for `done`.
 async fn wait_until(done: impl Fn() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let waited = until(Duration::from_secs(10), || async { done() }).await;
+    assert!(waited.is_some(), "timed out");
 }

@@ -58,16 +58,12 @@ const CONNECTIONS: usize = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_connection_sees_each_write_at_once_whichever_worker_serves_it() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::with(|args| args.workers = Some("2".into())).await;
     let staff = app.user_with_role("staff@example.com", Role::Staff).await;
     let ada = app.register("ada@example.com").await;
     let mug = app.create_product(&staff, "MUG-1", 1250, 100).await;
-    let server = Application::build(app.config(|args| {
-        args.workers = Some("2".into());
-        args.bind_addr = Some("127.0.0.1:0".into());
-    }))
-    .await
-    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = Application::on_listener(listener, app.state.clone());
     let addr = server.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(server.run_until(async {
@@ -82,7 +78,7 @@ async fn every_connection_sees_each_write_at_once_whichever_worker_serves_it() {
         json!({ "id": "1", "type": "subscribe", "payload": payload }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.listening(1).await;
 
     let mut connections = Vec::with_capacity(CONNECTIONS);
     for _ in 0..CONNECTIONS {

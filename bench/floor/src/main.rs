@@ -28,9 +28,7 @@ use std::{
     sync::{Arc, PoisonError, RwLock},
 };
 
-use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, Enum, ID, Object, Schema, SimpleObject,
-};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Router,
@@ -166,14 +164,6 @@ struct OrderEdge {
     node: Order,
 }
 
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-enum OrderStatus {
-    Pending,
-    Paid,
-    Shipped,
-    Cancelled,
-}
-
 struct Order(orders::Model);
 
 #[Object(serial)]
@@ -182,13 +172,8 @@ impl Order {
         ID(self.0.id.to_string())
     }
 
-    async fn status(&self) -> OrderStatus {
-        match self.0.status.as_str() {
-            "PAID" => OrderStatus::Paid,
-            "SHIPPED" => OrderStatus::Shipped,
-            "CANCELLED" => OrderStatus::Cancelled,
-            _ => OrderStatus::Pending,
-        }
+    async fn status(&self) -> orders::OrderStatus {
+        self.0.status
     }
 
     async fn total_cents(&self) -> async_graphql::Result<i32> {

@@ -10,13 +10,13 @@ use axum::{
 use super::{
     incoming::Incoming,
     operation::{self, Prepared, Unprepared},
-    response::{Public, Reply},
+    response::{Public, PublicBody, Reply},
     sse,
 };
 use crate::{
     app::{AppState, Http, client},
     auth::{self, Viewer},
-    cache::responses::Answer,
+    cache::responses::PublicAnswer,
     db::StatementCounter,
     error::{AppError, code},
     graphql::{Loaders, RequestMeta, guard},
@@ -63,7 +63,7 @@ pub async fn execute(
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
         viewer,
-        client_ip: client::client_ip(peer, headers, &state.config.trusted_proxies),
+        client_ip: client::client_ip(peer, headers, &state.config.http.trusted_proxies),
     };
     let counter = StatementCounter::default();
     let slow = state.config.telemetry.slow_operation;
@@ -108,7 +108,7 @@ pub async fn execute(
         let before = counter.get();
         let ran = observed
             .scope()
-            .run(run(http, &meta, &counter, prepared))
+            .run(run(http, &meta, &reply, &counter, prepared))
             .await;
         let statements = counter.get() - before;
         match ran {
@@ -124,7 +124,7 @@ pub async fn execute(
             }
         }
     }
-    reply.statements = state.config.expose_sql_count.then(|| counter.get());
+    reply.statements = Some(counter.get());
     match responses.pop() {
         Some(one) if !batched => reply.executed(BatchResponse::Single(one)),
         last => {
@@ -137,13 +137,14 @@ pub async fn execute(
 enum Ran {
     Response(Response),
     /// A public answer's body and cache state.
-    Public(String, Public),
+    Public(PublicBody, Public),
 }
 
 /// Runs one prepared operation within the client's cost budget.
 async fn run(
     http: &Http,
     meta: &RequestMeta,
+    reply: &Reply,
     counter: &StatementCounter,
     prepared: Prepared,
 ) -> Ran {
@@ -154,7 +155,7 @@ async fn run(
         guard::complete(&document, name.as_deref(), &mut response);
         response
     };
-    if !state.config.guardrails {
+    if !state.config.bench.guardrails() {
         let request = prepared.request.data(meta.clone()).data(Loaders::new(
             &state.db,
             &state.caches.entities,
@@ -171,7 +172,7 @@ async fn run(
     let max_age = responses.max_age();
     if let Some(answer) = prepared.public_key.and_then(|key| responses.get(&key)) {
         let cost = cost_extension(requested, requested, status);
-        return Ran::Public(Reply::public_body(&answer, cost), Public::Hit { max_age });
+        return Ran::Public(reply.public_body(&answer, cost), Public::Hit { max_age });
     }
     let request = prepared.request.data(meta.clone()).data(Loaders::new(
         &state.db,
@@ -192,9 +193,9 @@ async fn run(
     if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty())
         && let Ok(answer) = serde_json::value::to_raw_value(&response.data)
     {
-        let answer = Answer::from(answer);
+        let answer = PublicAnswer::new(answer);
         responses.put(key, answer.clone(), generation);
-        return Ran::Public(Reply::public_body(&answer, cost), Public::Miss { max_age });
+        return Ran::Public(reply.public_body(&answer, cost), Public::Miss { max_age });
     }
     response.extensions.insert(
         "cost".into(),
@@ -211,7 +212,7 @@ pub(super) async fn charge(
     cost: u64,
 ) -> Result<(u64, ThrottleStatus), Response> {
     // An operation over the cost limit is refused by the limits, not charged.
-    let requested = if cost > state.config.limits.cost {
+    let requested = if cost > state.config.limits.operation.cost {
         0
     } else {
         cost

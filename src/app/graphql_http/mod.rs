@@ -41,7 +41,7 @@ pub async fn post(
     headers: HeaderMap,
     body: Body,
 ) -> HttpResponse {
-    let reply = match negotiated(request_id, header_str(&headers, header::ACCEPT)) {
+    let reply = match negotiated(request_id, &headers) {
         Ok(reply) => reply,
         Err(request_id) => return not_acceptable(request_id),
     };
@@ -51,7 +51,7 @@ pub async fn post(
             AppError::BadRequest("the request body must be application/json".into()),
         );
     }
-    let limit = http.state.config.body_limit_bytes;
+    let limit = http.state.config.http.body_limit_bytes;
     let bytes = match body::read(body, limit).await {
         Ok(bytes) => bytes,
         Err(body::Unread::TooLarge) => return body::too_large(&reply, limit),
@@ -73,7 +73,7 @@ pub async fn post(
             );
         }
     };
-    let batch_limit = http.state.config.batch_limit;
+    let batch_limit = http.state.config.http.batch_limit;
     if operations.is_empty() || operations.len() > batch_limit {
         metrics::refusal("batch");
         let message = format!("a batch must hold 1 to {batch_limit} operations");
@@ -106,15 +106,15 @@ pub async fn get(
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResponse {
     if let Some((ws, protocol)) = upgrade {
-        let client_ip = client::client_ip(peer, &headers, &http.state.config.trusted_proxies);
+        let client_ip = client::client_ip(peer, &headers, &http.state.config.http.trusted_proxies);
         return graphql_ws::upgrade(http, ws, protocol, request_id, client_ip);
     }
     let accept = header_str(&headers, header::ACCEPT);
     let wants_page = negotiate::wants_html(accept) && params.as_ref().is_ok_and(|p| p.0.is_empty());
-    if wants_page && http.state.config.graphiql {
+    if wants_page && http.state.config.http.graphiql {
         return graphiql::page().into_response();
     }
-    let reply = match negotiated(request_id, accept) {
+    let reply = match negotiated(request_id, &headers) {
         Ok(reply) => reply,
         Err(request_id) => return not_acceptable(request_id),
     };
@@ -155,8 +155,9 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 
 /// How the request is answered, from its `Accept` header: a GraphQL response
 /// in JSON, or a graphql-sse event stream; the request id back when neither
-/// will do.
-fn negotiated(request_id: String, accept: Option<&str>) -> Result<Reply, String> {
+/// will do. `Accept-Encoding` says whether public answers go out gzipped.
+fn negotiated(request_id: String, headers: &HeaderMap) -> Result<Reply, String> {
+    let accept = header_str(headers, header::ACCEPT);
     let event_stream = negotiate::wants_event_stream(accept);
     let response_type = if event_stream {
         Some(ResponseType::Json)
@@ -169,6 +170,7 @@ fn negotiated(request_id: String, accept: Option<&str>) -> Result<Reply, String>
             response_type,
             statements: None,
             event_stream,
+            gzip: negotiate::takes_gzip(header_str(headers, header::ACCEPT_ENCODING)),
         }),
         None => Err(request_id),
     }
@@ -180,6 +182,7 @@ fn not_acceptable(request_id: String) -> HttpResponse {
         response_type: ResponseType::Json,
         statements: None,
         event_stream: false,
+        gzip: false,
     }
     .refuse(
         StatusCode::NOT_ACCEPTABLE,

@@ -73,7 +73,23 @@ pub fn wants_event_stream(accept: Option<&str>) -> bool {
     stream > json
 }
 
-/// The media ranges of an `Accept` header, lower-cased, with their quality.
+/// Whether `Accept-Encoding` takes gzip: named (or `*`) at a quality above
+/// zero. Without the header, only identity is sure to be understood.
+pub fn takes_gzip(accept_encoding: Option<&str>) -> bool {
+    let mut gzip = None;
+    let mut any = None;
+    for (coding, quality) in media_ranges(accept_encoding.unwrap_or_default()) {
+        match coding.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(quality),
+            "*" => any = Some(quality),
+            _ => {}
+        }
+    }
+    gzip.or(any).is_some_and(|quality| quality > 0.0)
+}
+
+/// The media ranges of an `Accept` header (or the codings of an
+/// `Accept-Encoding`), lower-cased, with their quality.
 fn media_ranges(accept: &str) -> impl Iterator<Item = (String, f32)> + '_ {
     accept.split(',').map(|item| {
         let mut parts = item.split(';').map(str::trim);
@@ -112,6 +128,23 @@ pub fn wants_html(accept: Option<&str>) -> bool {
 mod tests {
     use super::*;
     use ResponseType::*;
+
+    #[test]
+    fn gzip_is_taken_when_named_or_wildcarded_above_quality_zero() {
+        for taken in [
+            "gzip",
+            "gzip, deflate, br",
+            "br;q=1.0, GZIP;q=0.5",
+            "*",
+            "x-gzip",
+        ] {
+            assert!(takes_gzip(Some(taken)), "{taken}");
+        }
+        for refused in ["", "identity", "br", "gzip;q=0", "*;q=0", "gzip;q=0, *"] {
+            assert!(!takes_gzip(Some(refused)), "{refused}");
+        }
+        assert!(!takes_gzip(None));
+    }
 
     #[test]
     fn accept_negotiation_follows_the_graphql_over_http_spec() {

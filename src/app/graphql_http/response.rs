@@ -14,6 +14,8 @@ use serde_json::value::RawValue;
 
 use super::{negotiate::ResponseType, sse};
 use crate::{
+    cache::responses::PublicAnswer,
+    db::StatementCount,
     error::{AppError, code},
     graphql::finalize_errors,
 };
@@ -23,11 +25,25 @@ use crate::{
 pub struct Reply {
     pub request_id: String,
     pub response_type: ResponseType,
-    /// SQL statements the request ran, when they are to be exposed.
+    /// SQL statements the request ran, once it has run.
     pub statements: Option<u64>,
     /// Whether results go out as a graphql-sse event stream (`sse`);
     /// refusals of the request itself are JSON all the same.
     pub event_stream: bool,
+    /// Whether the client takes gzip (`Accept-Encoding`).
+    pub gzip: bool,
+}
+
+/// A public answer's body, for one request.
+pub enum PublicBody {
+    Json(String),
+    /// Gzipped: the compression layer leaves it as it is.
+    Gzip(Vec<u8>),
+}
+
+/// The start of a public answer's body: all of it but the cost.
+fn public_start(data: &RawValue) -> String {
+    format!("{{\"data\":{}", data.get())
 }
 
 /// A public response's cache state, for `Cache-Control` and `x-cache`.
@@ -119,47 +135,52 @@ impl Reply {
         refused
     }
 
-    /// The body of a public answer, with this request's `extensions.cost`.
-    pub fn public_body(data: &RawValue, cost: serde_json::Value) -> String {
-        #[derive(Serialize)]
-        struct PublicBody<'a> {
-            data: &'a RawValue,
-            extensions: Extensions,
+    /// The body of a public answer, with this request's `extensions.cost`:
+    /// gzipped when the client takes gzip, compressing only the cost (the
+    /// answer's part is compressed once, for every request it is served to).
+    pub fn public_body(&self, answer: &PublicAnswer, cost: serde_json::Value) -> PublicBody {
+        let end = format!(",\"extensions\":{{\"cost\":{cost}}}}}");
+        if self.gzip
+            && !self.event_stream
+            && let Some(body) = answer
+                .gzipped(public_start)
+                .and_then(|start| start.with_end(end.as_bytes()))
+        {
+            return PublicBody::Gzip(body);
         }
-        #[derive(Serialize)]
-        struct Extensions {
-            cost: serde_json::Value,
-        }
-        let body = PublicBody {
-            data,
-            extensions: Extensions { cost },
-        };
-        serde_json::to_string(&body).unwrap_or_else(|_| internal_body())
+        PublicBody::Json(public_start(answer.data()) + &end)
     }
 
     /// A public catalog response, cacheable by browsers and CDNs.
-    pub fn public(&self, body: String, state: Public) -> HttpResponse {
-        if self.event_stream {
-            return sse::answer(vec![body], self.statements);
-        }
+    pub fn public(&self, body: PublicBody, state: Public) -> HttpResponse {
         let (max_age, cache) = match state {
             Public::Hit { max_age } => (max_age, "hit"),
             Public::Miss { max_age } => (max_age, "miss"),
         };
-        let mut response = self.respond(StatusCode::OK, body);
+        let (mut response, vary) = match body {
+            PublicBody::Json(body) if self.event_stream => {
+                return sse::answer(vec![body], self.statements);
+            }
+            PublicBody::Json(body) => (self.respond(StatusCode::OK, body), "accept, authorization"),
+            PublicBody::Gzip(body) => {
+                let mut response = self.respond(StatusCode::OK, body);
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                (response, "accept, authorization, accept-encoding")
+            }
+        };
         let headers = response.headers_mut();
         if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
             headers.insert(header::CACHE_CONTROL, value);
         }
-        headers.insert(
-            header::VARY,
-            HeaderValue::from_static("accept, authorization"),
-        );
+        headers.insert(header::VARY, HeaderValue::from_static(vary));
         headers.insert("x-cache", HeaderValue::from_static(cache));
         response
     }
 
-    fn respond(&self, status: StatusCode, body: String) -> HttpResponse {
+    fn respond(&self, status: StatusCode, body: impl Into<axum::body::Body>) -> HttpResponse {
+        let body: axum::body::Body = body.into();
         let mut response = (
             status,
             [
@@ -170,9 +191,7 @@ impl Reply {
         )
             .into_response();
         if let Some(count) = self.statements {
-            response
-                .headers_mut()
-                .insert("x-sql-statements", HeaderValue::from(count));
+            response.extensions_mut().insert(StatementCount(count));
         }
         response
     }

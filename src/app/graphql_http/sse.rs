@@ -38,11 +38,12 @@ use super::{
     response::Reply,
 };
 use crate::{
-    app::{Http, shutdown::Shutdown},
+    app::Http,
     auth::ConnectionToken,
-    db::StatementCounter,
+    db::{StatementCount, StatementCounter},
     error::AppError,
     graphql::{Loaders, RequestMeta, guard},
+    shutdown::Shutdown,
     telemetry::metrics::ActiveSubscription,
 };
 
@@ -58,9 +59,7 @@ pub fn answer(bodies: Vec<String>, statements: Option<u64>) -> HttpResponse {
         .map(Ok::<_, Infallible>);
     let mut response = respond(stream::iter(events));
     if let Some(count) = statements {
-        response
-            .headers_mut()
-            .insert("x-sql-statements", HeaderValue::from(count));
+        response.extensions_mut().insert(StatementCount(count));
     }
     response
 }
@@ -77,7 +76,7 @@ pub async fn subscribe(
     prepared: Prepared,
 ) -> HttpResponse {
     let state = &http.state;
-    if state.config.guardrails
+    if state.config.bench.guardrails()
         && let Err(refused) = charge(state, &budget_key(&meta), prepared.cost).await
     {
         return reply.executed(BatchResponse::Single(refused));

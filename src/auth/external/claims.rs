@@ -3,6 +3,7 @@
 //! configurable claim. A value the mapping does not name, or no claim, is
 //! CUSTOMER: the provider can grant roles, a token can never invent one.
 
+use sea_orm::ActiveEnum;
 use serde_json::{Map, Value};
 
 use crate::{auth::Role, config::identity::IdentityProviderConfig};
@@ -55,7 +56,7 @@ fn role(claims: &Map<String, Value>, config: &IdentityProviderConfig) -> Role {
 
 fn map(value: &str, role_map: &[(String, Role)]) -> Option<Role> {
     if role_map.is_empty() {
-        return Role::parse(&value.to_ascii_uppercase());
+        return Role::try_from_value(&value.to_ascii_uppercase()).ok();
     }
     role_map
         .iter()

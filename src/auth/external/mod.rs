@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, Header, Validation, decode};
 use moka::future::Cache;
+use sea_orm::DbErr;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -29,14 +30,17 @@ use self::{
 use super::{ConnectionToken, Role, Viewer};
 use crate::{
     accounts::external::{SignInError, sign_in},
-    app::AppState,
     config::identity::IdentityProviderConfig,
+    error::AppError,
+    state::AppState,
 };
 
 /// Tolerated clock skew between the provider and this server.
 const LEEWAY_SECS: u64 = 30;
 /// How long the user behind a subject is remembered.
 const USER_TTL: Duration = Duration::from_secs(60);
+/// Subjects whose user is kept at most (each for `USER_TTL`).
+const MAX_USERS: u64 = 100_000;
 
 const INVALID: &str = "the access token is invalid or expired";
 
@@ -92,7 +96,7 @@ impl ExternalTokens {
             jwks,
             validation,
             users: Cache::builder()
-                .max_capacity(100_000)
+                .max_capacity(MAX_USERS)
                 .time_to_live(USER_TTL)
                 .build(),
         })
@@ -131,6 +135,10 @@ impl ExternalTokens {
                 }),
             ),
             Err(SignInError::Refused(reason)) => (Viewer::Rejected(reason), None),
+            Err(SignInError::Failed(err @ AppError::Db(DbErr::Type(_)))) => {
+                tracing::error!(error = %err, "cannot read the account of a provider's user");
+                (Viewer::Unreadable, None)
+            }
             Err(SignInError::Failed(err)) => {
                 tracing::warn!(error = %err, "cannot find the account of a provider's user");
                 (Viewer::Unverifiable, None)

@@ -90,7 +90,7 @@ async fn the_owner_hears_their_order_ship_and_another_customer_hears_nothing() {
         let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": ORDER_STATUS, "variables": { "id": order } } });
         send(socket, subscribe).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    shop.app.listening(2).await;
     shop.app
         .graphql_as(
             Some(&shop.staff.access_token),
@@ -145,7 +145,7 @@ async fn anyone_hears_stock_changes_over_the_legacy_protocol() {
     assert_eq!(ack["type"], "connection_ack");
     let query = "subscription($id: ID) { stockChanged(productId: $id) { id stock } }";
     send(&mut socket, json!({ "id": "s", "type": "start", "payload": { "query": query, "variables": { "id": mug } } })).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    shop.app.listening(1).await;
     shop.app.place_order(&shop.ada, &[(&mug, 3)]).await;
     let heard = next(&mut socket, Duration::from_secs(5))
         .await

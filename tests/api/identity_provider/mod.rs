@@ -21,6 +21,7 @@ use self::{
 use crate::{
     commerce::subscriptions::{next, open, send},
     helpers::{Session, TestApp, error_code},
+    stored_values::{assert_internal_error, store_unknown},
 };
 
 const VIEWER: &str = "{ viewer { id email role displayName } }";
@@ -226,6 +227,7 @@ async fn a_rotated_key_is_fetched_once_for_all_concurrent_requests() {
     assert_eq!(provider.hits(), 1);
 
     provider.publish(&[&a, &b]);
+    // Past the one-second refresh interval, a new kid may fetch the set again.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let tokens: Vec<String> = (0..8)
         .map(|i| {
@@ -374,7 +376,7 @@ async fn a_providers_user_orders_and_hears_the_order_ship_over_a_websocket() {
     let subscribe = json!({ "id": "1", "type": "subscribe",
                             "payload": { "query": query, "variables": { "id": order } } });
     send(&mut socket, subscribe).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.listening(1).await;
     app.graphql_as(
         Some(&staff.access_token),
         "mutation($id: ID!) { shipOrder(id: $id) { status } }",
@@ -391,4 +393,30 @@ async fn a_providers_user_orders_and_hears_the_order_ship_over_a_websocket() {
         json!({ "id": order, "status": "SHIPPED" }),
         "{heard}"
     );
+}
+
+#[tokio::test]
+async fn a_stored_role_this_version_does_not_know_is_an_internal_error_not_another_account() {
+    let (key, _provider, app) = trusting_key_a().await;
+    let staff = key.sign(&claims("u1", "u1@example.com", json!({ "role": "staff" })));
+    assert_eq!(
+        viewer(&app, &staff).await["data"]["viewer"]["role"],
+        "STAFF"
+    );
+    store_unknown::<entity::users::Entity>(
+        &app,
+        entity::users::Column::Role,
+        "AUDITOR",
+        entity::users::Column::Email.eq("u1@example.com"),
+    )
+    .await;
+
+    // Another role in the token makes the server read the account again.
+    let customer = key.sign(&claims(
+        "u1",
+        "u1@example.com",
+        json!({ "role": "customer" }),
+    ));
+    assert_internal_error(&app, &customer, VIEWER, "viewer", json!({ "viewer": null })).await;
+    assert_eq!(users_with_email(&app, "u1@example.com").await, 1);
 }

@@ -33,12 +33,6 @@ async fn a_websocket_answers_the_mutation_in_flight_then_closes_with_1001() {
     let app = TestApp::spawn().await;
     let addr = app.serve().await;
     let mut socket = open(addr, None).await;
-    let follow = "subscription { stockChanged { stock } }";
-    send(
-        &mut socket,
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": follow } }),
-    )
-    .await;
     // Hashing a password keeps the mutation busy while shutdown begins.
     let login = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
     let input = json!({ "input": { "email": "nobody@example.com", "password": PASSWORD } });
@@ -48,7 +42,15 @@ async fn a_websocket_answers_the_mutation_in_flight_then_closes_with_1001() {
         json!({ "id": "2", "type": "subscribe", "payload": payload }),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    let follow = "subscription { stockChanged { stock } }";
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": follow } }),
+    )
+    .await;
+    // The connection reads its messages in order: once the subscription
+    // listens, the mutation sent before it is running.
+    app.listening(1).await;
 
     app.state.shutdown.begin();
 

@@ -24,7 +24,8 @@ use self::{
 };
 use crate::{
     commerce::subscriptions::{Socket, connect, next, open, send},
-    helpers::TestApp,
+    helpers::{TestApp, until},
+    telemetry::sample,
 };
 
 const GRACE_SECS: u64 = 10;
@@ -67,9 +68,14 @@ async fn close_code(mut socket: Socket) -> Option<u16> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_answers_every_accepted_request_and_closes_websockets_with_1001() {
     let app = TestApp::seeded().await;
-    let server = Server::start(app.database_url(), GRACE_SECS).await;
+    let metrics = [("METRICS_ADDR", "127.0.0.1:0")];
+    let server = Server::start_with(app.database_url(), GRACE_SECS, &metrics).await;
     let [modern, legacy] = subscribers(&server).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let listening = until(Duration::from_secs(10), || async {
+        sample(&server.metrics().await, "tollgate_subscriptions_active") == Some(2.0)
+    })
+    .await;
+    assert!(listening.is_some(), "both subscriptions run");
     let tally = Arc::new(Tally::default());
     let clients: Vec<_> = (0..CLIENTS)
         .map(|_| {
@@ -82,10 +88,11 @@ async fn sigterm_under_load_answers_every_accepted_request_and_closes_websockets
             ))
         })
         .collect();
-    let started = Instant::now();
-    while tally.answered() < 300 && started.elapsed() < Duration::from_secs(60) {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    // SIGTERM comes under load: once 300 requests have been answered.
+    until(Duration::from_secs(60), || async {
+        tally.answered() >= 300
+    })
+    .await;
 
     server.terminate();
     let signalled = Instant::now();

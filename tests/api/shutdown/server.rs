@@ -8,7 +8,8 @@ use std::{
 };
 
 use tokio::{
-    io::{AsyncBufReadExt, AsyncReadExt, BufReader},
+    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
+    net::TcpStream,
     process::{Child, Command},
     task::JoinHandle,
     time::timeout,
@@ -18,6 +19,8 @@ use tokio::{
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// Where it serves GET /metrics, when `METRICS_ADDR` says so.
+    metrics: Option<SocketAddr>,
     stderr: JoinHandle<String>,
 }
 
@@ -55,10 +58,14 @@ impl Server {
             text
         });
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = timeout(Duration::from_secs(60), async {
+        let (addr, metrics) = timeout(Duration::from_secs(60), async {
+            let mut metrics = None;
             while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(url) = line.strip_prefix("Metrics: http://") {
+                    metrics = url.trim_end_matches("/metrics").parse().ok();
+                }
                 if let Some(url) = line.strip_prefix("GraphiQL: http://") {
-                    return url.trim_end_matches("/graphql").parse().unwrap();
+                    return (url.trim_end_matches("/graphql").parse().unwrap(), metrics);
                 }
             }
             panic!("the server exited before printing its address")
@@ -69,8 +76,23 @@ impl Server {
         Self {
             child,
             addr,
+            metrics,
             stderr,
         }
+    }
+
+    /// The body of GET /metrics.
+    pub async fn metrics(&self) -> String {
+        let addr = self.metrics.expect("metrics are served");
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default()
     }
 
     /// Sends SIGTERM.

@@ -1,6 +1,6 @@
 //! The process-wide shutdown signal. SIGTERM sets it once; readiness turns
 //! 503, listeners stop accepting, and connections and WebSockets wind down
-//! (`serve`, `ws_drain`) within `SHUTDOWN_GRACE_SECS`.
+//! (`app::serve`, `app::ws_drain`) within `SHUTDOWN_GRACE_SECS`.
 
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
