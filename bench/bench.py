@@ -18,10 +18,11 @@ With --redis, Q1 and Q2 uncached and Q2 from the response cache run once
 more with REDIS_URL (Redis on 127.0.0.1:6379): the limits are then shared
 through Redis, two round trips per request.
 
-With --peers, two reference rows answer Q1 in the same run: PostGraphile v5
-(bench/peers/postgraphile, installed with npm on first use) over the same
-database, and the async-graphql floor (bench/floor): the same object types
-answering from rows held in memory, with no SQL, no auth and no limits.
+With --peers, reference rows run in the same run: PostGraphile v5
+(bench/peers/postgraphile, installed with npm on first use) answering Q1's
+and Q2's equivalents over the same database, and the async-graphql floor
+(bench/floor) answering Q1: the same object types from rows held in memory,
+with no SQL, no auth and no limits.
 
 Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
                               [--skip-seed] [--only PREFIX] [--no-write] [--binary PATH]
@@ -69,6 +70,12 @@ Q1_POSTGRAPHILE = """query Q1 { allOrders(first: 50, orderBy: [CREATED_AT_DESC, 
   rowId status totalCents createdAt
   userByUserId { rowId displayName email }
   orderItemsByOrderId { nodes { quantity unitPriceCents productByProductId { rowId sku name priceCents } } }
+} } } }"""
+# Q2 likewise: the products for sale, newest first, each with its 5 newest
+# reviews and their authors.
+Q2_POSTGRAPHILE = """query Q2 { allProducts(first: 50, condition: { active: true }, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { edges { node {
+  rowId name priceCents stock
+  reviewsByProductId(first: 5, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { edges { node { rating body userByAuthorId { displayName } } } }
 } } } }"""
 PEERS = os.path.join(ROOT, "bench", "peers")
 
@@ -275,8 +282,11 @@ def oha(url, body, token, seconds, concurrency):
 
 
 def build(binary=None):
-    """The tollgate binary to measure: `binary`, or the dist build, made now."""
+    """The tollgate binary to measure: `binary` (the floor is then the
+    q1-floor beside it), or the dist build, made now."""
+    global FLOOR_BINARY
     if binary:
+        FLOOR_BINARY = os.path.join(os.path.dirname(os.path.abspath(binary)), "q1-floor")
         return os.path.abspath(binary)
     print("building the dist binary (whole-program LTO) ...", flush=True)
     run(["cargo", "build", "--profile", "dist", "--quiet", "-p", "tollgate", "-p", "tollgate-floor",
@@ -412,6 +422,7 @@ def main():
     if args.peers:
         scenarios.append(("async-graphql floor: Q1 from memory", Floor, "/graphql", {"query": Q1}, None))
         scenarios.append(("PostGraphile v5, Q1's equivalent", PostGraphile, "/graphql", {"query": Q1_POSTGRAPHILE}, None))
+        scenarios.append(("PostGraphile v5, Q2's equivalent", PostGraphile, "/graphql", {"query": Q2_POSTGRAPHILE}, None))
     if args.only:
         scenarios = scenarios[:1] + [s for s in scenarios[1:] if s[0].startswith(tuple(args.only))]
     rounds = {name: [] for name, *_ in scenarios}
