@@ -24,12 +24,21 @@ and Q2's equivalents over the same database, and the async-graphql floor
 (bench/floor) answering Q1: the same object types from rows held in memory,
 with no SQL, no auth and no limits.
 
+With --rate N, oha offers N requests per second instead of as many as are
+answered: every scenario is then measured at the same load, so that CPU per
+request compares like with like (at saturation a faster scenario batches
+more work per wake-up, which lowers its CPU per request). With --pin, the
+server under test (Tollgate, the floor or PostGraphile) runs alone on the
+first CPU, and oha, PostgreSQL and Redis on the others, so that they do not
+take turns on one core with it.
+
 Usage: python3 bench/bench.py [--duration 15] [--warmup 3] [--concurrency 32]
                               [--skip-seed] [--only PREFIX] [--no-write] [--binary PATH]
-                              [--peers] [--telemetry] [--redis]
+                              [--peers] [--telemetry] [--redis] [--rate N] [--pin]
 """
 
 import argparse
+import atexit
 import datetime
 import json
 import os
@@ -51,6 +60,11 @@ DATABASE = "tollgate_bench"
 # Loopback: no TLS to PostgreSQL (it costs ~5% of the server CPU per request).
 DATABASE_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + DATABASE + "?sslmode=disable"
 TICKS = os.sysconf("SC_CLK_TCK")
+# With --pin: the CPUs of the server under test, and of everything else.
+SERVER_CPUS = None
+OTHER_CPUS = None
+# With --rate: the requests per second oha offers.
+RATE = None
 
 Q1 = """query Q1 { orders(first: 50) { edges { node {
   id status totalCents createdAt
@@ -80,8 +94,27 @@ Q2_POSTGRAPHILE = """query Q2 { allProducts(first: 50, condition: { active: true
 PEERS = os.path.join(ROOT, "bench", "peers")
 
 
-def run(cmd, env=None, input=None):
-    return subprocess.run(cmd, env=env, input=input, check=True, capture_output=True, text=True)
+def run(cmd, env=None, input=None, cpus=None):
+    return subprocess.run(cmd, env=env, input=input, check=True, capture_output=True, text=True,
+                          preexec_fn=on_cpus(cpus))
+
+
+def on_cpus(cpus):
+    """What a child runs before its program to keep to `cpus` (None: any)."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
+def pin_services(cpus):
+    """Keeps PostgreSQL (its backends inherit the postmaster's CPUs) and
+    Redis to `cpus`."""
+    for pid in postgres_pids() + pids_named("redis-server"):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            try:
+                os.sched_setaffinity(int(task), cpus)
+            except OSError:
+                pass
 
 
 def psql(sql):
@@ -179,6 +212,7 @@ class Served:
         self.process = subprocess.Popen(
             [*wrapper, *command], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL if wrapper else None,
+            preexec_fn=on_cpus(SERVER_CPUS),
         )
         self.url = f"http://127.0.0.1:{self.port}"
         self.wait_until_up(
@@ -233,7 +267,7 @@ class PostGraphile(Served):
             [node, cli, "-P", "postgraphile/presets/amber", "-c", DATABASE_URL, "-s", "public",
              "-p", str(self.port), "-n", "127.0.0.1"],
             cwd=home, env=dict(os.environ, GRAPHILE_ENV="production", NODE_ENV="production"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=on_cpus(SERVER_CPUS),
         )
         self.url = f"http://127.0.0.1:{self.port}"
         self.wait_until_up(lambda: post(self.url + "/graphql", {"query": "{ __typename }"}), 30, "PostGraphile")
@@ -278,7 +312,9 @@ def oha(url, body, token, seconds, concurrency):
     ]
     if token:
         cmd += ["-H", f"authorization: Bearer {token}"]
-    return json.loads(run(cmd + [url]).stdout)
+    if RATE:
+        cmd += ["-q", str(RATE)]
+    return json.loads(run(cmd + [url], cpus=OTHER_CPUS).stdout)
 
 
 def build(binary=None):
@@ -369,7 +405,25 @@ def main():
         help="also measure PostGraphile v5 answering Q1's equivalent on the same database, and "
         "the async-graphql floor answering Q1 from memory (bench/floor)",
     )
+    parser.add_argument(
+        "--rate", type=int,
+        help="offer this many requests per second in every scenario (default: as many as are "
+        "answered), so that CPU per request is measured at one load",
+    )
+    parser.add_argument(
+        "--pin", action="store_true",
+        help="run the server under test alone on the first CPU, and oha, PostgreSQL and Redis on the others",
+    )
     args = parser.parse_args()
+    global RATE, SERVER_CPUS, OTHER_CPUS
+    RATE = args.rate
+    if args.pin:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            sys.exit("--pin needs two CPUs")
+        SERVER_CPUS, OTHER_CPUS = {cpus[0]}, set(cpus[1:])
+        pin_services(OTHER_CPUS)
+        atexit.register(pin_services, set(cpus))
     if not shutil.which("oha"):
         sys.exit("oha is missing: cargo install oha --locked")
 
@@ -439,10 +493,13 @@ def main():
     baseline = rows[0][1]["rps"]
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cpu = platform.processor() or platform.machine()
+    load = f"{args.rate} req/s offered" if args.rate else f"concurrency {args.concurrency}"
+    if args.pin:
+        load += ", the server alone on one CPU"
     lines = [
         "",
         f"### {date}: {os.cpu_count()} cores, {cpu}, PostgreSQL on the same host, "
-        f"concurrency {args.concurrency}, {args.duration} s after {args.warmup} s warm-up, "
+        f"{load}, {args.duration} s after {args.warmup} s warm-up, "
         f"median of {args.repeat} interleaved rounds, Q1 body {len(q1_body)} bytes",
         "",
         "| scenario | req/s | vs baseline | p50 ms | p99 ms | errors | SQL/req | server CPU ms/req | PostgreSQL CPU ms/req | Redis CPU ms/req | peak RSS MiB |",

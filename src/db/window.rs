@@ -50,9 +50,7 @@ impl<E: EntityTrait> Relation<E> {
         let after = self.after(page)?;
         let backend = db.get_database_backend();
         let query = match backend {
-            DbBackend::Postgres if std::env::var("Q2_OLD").is_err() => {
-                self.lateral(parents, page, after)
-            }
+            DbBackend::Postgres => self.lateral(parents, page, after),
             _ => self.windowed(parents, page, after),
         };
         let rows = ByPosition::<E::Model>::find_by_statement(backend.build(&query))

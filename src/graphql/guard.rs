@@ -15,6 +15,7 @@ use async_graphql::{
 
 use super::{persisted, shape::shape};
 use crate::{
+    cache::documents::Parsed,
     error::AppError,
     limits::{
         Analysis, Limits, analyse,
@@ -23,13 +24,15 @@ use crate::{
     state::AppState,
 };
 
-/// An operation that passed the checks, its parsed document attached.
+/// An operation that passed the checks.
 pub struct Checked {
     /// Its analysis; `None` when the operation to run cannot be told
     /// (execution reports that) or the guardrails are off.
     pub analysis: Option<Analysis>,
     /// The parsed document, kept to complete the response (see [`complete`]).
     pub document: Arc<ExecutableDocument>,
+    /// The same, with what is worked out from it once.
+    pub parsed: Arc<Parsed>,
 }
 
 impl Checked {
@@ -44,8 +47,8 @@ impl Checked {
 }
 
 /// Finds the document of `request` (by `document_id`, a persisted-query
-/// hash or its text) and readies it to run; a new APQ document is
-/// registered once it has passed the checks.
+/// hash or its text) and readies it to run, its parsed document attached; a
+/// new APQ document is registered once it has passed the checks.
 pub async fn admit(
     state: &AppState,
     request: &mut Request,
@@ -55,31 +58,31 @@ pub async fn admit(
         .await
         .map_err(|err| vec![err.to_server_error(None)])?;
     let checked = prepare(state, request)?;
+    attach(request, &checked.document);
     if let Some(registration) = registration {
         persisted::register(state, registration, &request.query).await;
     }
     Ok(checked)
 }
 
-/// Readies `request`, whose document is known, to run.
+/// Readies `request`, whose document is known, to run: once [`attach`]ed
+/// to its parsed document (an answer from the response cache needs no copy).
 pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<ServerError>> {
     let limits = &state.config.limits.operation;
-    if state.config.bench.guardrails() {
-        limits.check_text(&request.query).map_err(|e| vec![e])?;
-    }
-    let document = state
-        .caches
-        .documents
-        .parsed(&request.query)
-        .map_err(|err| {
-            let pos = err.positions().next();
-            vec![AppError::ParseFailed(err.to_string()).to_server_error(pos)]
-        })?;
+    let guardrails = state.config.bench.guardrails();
+    // A document found parsed passed the text's checks when it was parsed.
+    let parsed = state.caches.documents.parsed(&request.query, || {
+        if guardrails {
+            limits.check_text(&request.query).map_err(|e| vec![e])?;
+        }
+        Ok(())
+    })?;
+    let document = parsed.document.clone();
     let name = request.operation_name.as_deref();
     state
         .trusted
         .report(&request.query, operation_name(&document, name));
-    let analysis = if state.config.bench.guardrails() {
+    let analysis = if guardrails {
         check(limits, &document, name, &request.variables)?
     } else {
         None
@@ -100,8 +103,17 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
             .check_values(&document, operation, &request.variables)
             .map_err(|e| vec![e])?;
     }
-    request.set_parsed_query(ExecutableDocument::clone(&document));
-    Ok(Checked { analysis, document })
+    Ok(Checked {
+        analysis,
+        document,
+        parsed,
+    })
+}
+
+/// Gives `request` its parsed `document`, so that execution does not parse
+/// it again.
+pub fn attach(request: &mut Request, document: &ExecutableDocument) {
+    request.set_parsed_query(ExecutableDocument::clone(document));
 }
 
 /// The name of the operation to run: the one asked for, else the name of

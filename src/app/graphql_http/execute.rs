@@ -155,8 +155,9 @@ async fn run(
         guard::complete(&document, name.as_deref(), &mut response);
         response
     };
+    let (cost, public_key) = (prepared.cost, prepared.public_key);
     if !state.config.bench.guardrails() {
-        let request = prepared.request.data(meta.clone()).data(Loaders::new(
+        let request = prepared.runnable().data(meta.clone()).data(Loaders::new(
             &state.db,
             &state.caches.entities,
             counter,
@@ -164,17 +165,17 @@ async fn run(
         return Ran::Response(complete(counter.scope(http.schema.execute(request)).await));
     }
     let client = budget_key(meta);
-    let (requested, status) = match charge(state, &client, prepared.cost).await {
+    let (requested, status) = match charge(state, &client, cost).await {
         Ok(charged) => charged,
         Err(refused) => return Ran::Response(refused),
     };
     let responses = &state.caches.responses;
     let max_age = responses.max_age();
-    if let Some(answer) = prepared.public_key.and_then(|key| responses.get(&key)) {
+    if let Some(answer) = public_key.and_then(|key| responses.get(&key)) {
         let cost = cost_extension(requested, requested, status);
         return Ran::Public(reply.public_body(&answer, cost), Public::Hit { max_age });
     }
-    let request = prepared.request.data(meta.clone()).data(Loaders::new(
+    let request = prepared.runnable().data(meta.clone()).data(Loaders::new(
         &state.db,
         &state.caches.entities,
         counter,
@@ -190,7 +191,7 @@ async fn run(
         status
     };
     let cost = cost_extension(requested, actual, status);
-    if let Some(key) = prepared.public_key.filter(|_| response.errors.is_empty())
+    if let Some(key) = public_key.filter(|_| response.errors.is_empty())
         && let Ok(answer) = serde_json::value::to_raw_value(&response.data)
     {
         let answer = PublicAnswer::new(answer);

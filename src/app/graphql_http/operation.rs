@@ -9,13 +9,14 @@ use async_graphql::{Request, ServerError, parser::types::ExecutableDocument};
 
 use crate::{
     app::AppState,
-    cache::{ResponseCache, responses::is_public},
+    cache::ResponseCache,
     error::AppError,
     graphql::{guard, persisted},
 };
 
 /// An operation ready to run.
 pub struct Prepared {
+    /// The request, whose parsed document is attached by [`Self::runnable`].
     pub request: Request,
     /// Its parsed document, to complete the response with.
     pub document: Arc<ExecutableDocument>,
@@ -24,6 +25,15 @@ pub struct Prepared {
     pub cost: u64,
     /// The response-cache key, when the answer is public and may be cached.
     pub public_key: Option<[u8; 32]>,
+}
+
+impl Prepared {
+    /// The request, given its parsed document, to execute.
+    pub fn runnable(self) -> Request {
+        let mut request = self.request;
+        guard::attach(&mut request, &self.document);
+        request
+    }
 }
 
 /// Why an operation will not run.
@@ -53,9 +63,11 @@ pub async fn prepare(
     }
     let cost = checked.cost();
     let name = request.operation_name.as_deref();
-    let public =
-        anonymous && state.caches.responses.enabled() && is_public(&checked.document, name);
-    let public_key = public.then(|| ResponseCache::key(&request.query, name, &request.variables));
+    let public = anonymous && state.caches.responses.enabled() && checked.parsed.is_public(name);
+    let public_key = public.then(|| {
+        let document = checked.parsed.normalized_digest(&request.query);
+        ResponseCache::key(&document, name, &request.variables)
+    });
     Ok(Prepared {
         request,
         document: checked.document,

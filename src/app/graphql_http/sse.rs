@@ -86,7 +86,8 @@ pub async fn subscribe(
         Instant::now() + Duration::from_secs(remaining)
     });
     let name = prepared.request.operation_name.clone();
-    let mut request = prepared.request.data(meta).data(Loaders::uncached(
+    let document = prepared.document.clone();
+    let mut request = prepared.runnable().data(meta).data(Loaders::uncached(
         &state.db,
         &state.caches.entities,
         &StatementCounter::default(),
@@ -94,7 +95,6 @@ pub async fn subscribe(
     if let Some(token) = token {
         request = request.data(token);
     }
-    let document = prepared.document;
     let to_json = reply.clone();
     let results = http
         .schema
