@@ -131,10 +131,10 @@ impl Shared {
         )?;
         let manager = {
             let _on_the_thread = runtime.enter();
-            ConnectionManager::new_lazy_with_config(client.clone(), settings)
+            ConnectionManager::new_lazy_with_config(client.clone(), settings.clone())
                 .context("REDIS_URL: cannot set up a connection")?
         };
-        let redis = Redis::new(manager, runtime);
+        let redis = Redis::new(manager, runtime, client.clone(), settings);
         let (outbox, outgoing) = outbox::outbox();
         let coherence = Coherence::pending();
         let mut caches = Caches::linked(cache, Arc::new(outbox), coherence.clone());

@@ -1,15 +1,31 @@
-//! The thread the link to Redis runs on. Its connections, their
-//! reconnections and the link's tasks (listener, publishers, heartbeat) all
-//! run on a runtime of their own: a request on any worker sends its command
-//! there and is woken by the answer, instead of waiting for a worker that
-//! is busy serving to get round to reading it (each worker is one thread,
-//! and a connection is driven by the runtime that opened it).
+//! The thread the link to Redis runs on, and the connections of the
+//! request path.
+//!
+//! The link's connections, their reconnections and its tasks (listener,
+//! publishers, heartbeat) run on a runtime of their own, so that none waits
+//! for a worker busy serving (each worker is one thread, and a connection
+//! is driven by the runtime that opened it).
+//!
+//! A request's commands (shared limits, persisted documents) go instead over
+//! a connection of its worker's own, opened on first use: a round trip then
+//! wakes no other thread, where going through the link's thread woke it and
+//! then the worker again, which cost more CPU than the command itself.
 
-use std::{future::Future, io, pin::Pin, thread};
+use std::{
+    cell::RefCell,
+    future::Future,
+    io,
+    pin::Pin,
+    sync::atomic::{AtomicUsize, Ordering},
+    thread,
+};
 
 use anyhow::Context;
-use redis::{RedisResult, aio::ConnectionManager};
-use tokio::runtime::Handle;
+use redis::{
+    Client, RedisResult,
+    aio::{ConnectionManager, ConnectionManagerConfig},
+};
+use tokio::runtime::{self, Handle, RuntimeFlavor};
 use tokio_util::sync::CancellationToken;
 
 /// What the thread does last, if anything, once stopped.
@@ -37,30 +53,84 @@ pub fn start(stop: CancellationToken, last: Last) -> anyhow::Result<Handle> {
     Ok(handle)
 }
 
-/// Commands to Redis, run on the link's thread; cloning shares the connection.
+/// Commands to Redis; cloning shares the connections.
 #[derive(Clone)]
 pub struct Redis {
     connection: ConnectionManager,
     runtime: Handle,
+    /// What a worker's own connection is opened with.
+    client: Client,
+    settings: ConnectionManagerConfig,
+    /// Tells this link's worker connections from another's (tests run
+    /// several instances in one process).
+    id: usize,
+}
+
+/// Numbers the links of the process.
+static LINKS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// The worker connections opened on this thread: by link, and by the
+    /// runtime that drives them.
+    static WORKER_CONNECTIONS: RefCell<Vec<(usize, runtime::Id, ConnectionManager)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 impl Redis {
-    pub fn new(connection: ConnectionManager, runtime: Handle) -> Self {
+    pub fn new(
+        connection: ConnectionManager,
+        runtime: Handle,
+        client: Client,
+        settings: ConnectionManagerConfig,
+    ) -> Self {
         Self {
             connection,
             runtime,
+            client,
+            settings,
+            id: LINKS.fetch_add(1, Ordering::Relaxed),
         }
     }
 
-    /// Runs `command` on the link's thread and waits for its answer.
+    /// Runs `command` and waits for its answer: on this worker's own
+    /// connection when called on a worker (a single-threaded runtime), else
+    /// on the link's thread.
     pub async fn run<T, F>(&self, command: impl FnOnce(ConnectionManager) -> F) -> RedisResult<T>
     where
         F: Future<Output = RedisResult<T>> + Send + 'static,
         T: Send + 'static,
     {
+        if let Some(connection) = self.worker_connection() {
+            return command(connection).await;
+        }
         self.on_thread(command(self.connection.clone()))
             .await
             .unwrap_or_else(|| Err(io::Error::other("the thread for Redis has stopped").into()))
+    }
+
+    /// The connection of the single-threaded runtime this runs on, opened
+    /// now (it connects on first use) if it has none yet.
+    fn worker_connection(&self) -> Option<ConnectionManager> {
+        let current = Handle::try_current().ok()?;
+        if current.runtime_flavor() != RuntimeFlavor::CurrentThread
+            || current.id() == self.runtime.id()
+        {
+            return None;
+        }
+        let runtime = current.id();
+        WORKER_CONNECTIONS.with_borrow_mut(|connections| {
+            if let Some((_, _, connection)) = connections
+                .iter()
+                .find(|(link, on, _)| *link == self.id && *on == runtime)
+            {
+                return Some(connection.clone());
+            }
+            let connection =
+                ConnectionManager::new_lazy_with_config(self.client.clone(), self.settings.clone())
+                    .ok()?;
+            connections.push((self.id, runtime, connection.clone()));
+            Some(connection)
+        })
     }
 
     /// Runs `task` on the link's thread and waits for it; `None` if the
