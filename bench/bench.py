@@ -489,6 +489,9 @@ def main():
             finally:
                 server.stop()
     rows = [(name, median(results)) for name, results in rounds.items()]
+    print("server CPU ms/req of each round (the spread behind each median):")
+    for name, results in rounds.items():
+        print(f"  {name}: " + ", ".join(f"{r['server_cpu']:.3f}" for r in results))
 
     baseline = rows[0][1]["rps"]
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
