@@ -52,23 +52,31 @@ pub struct Generation(u64);
 /// A public answer, shared by every request it is served to.
 pub type Answer = Arc<PublicAnswer>;
 
-/// A public answer's `data`, as JSON, serialized once; and the body's start
-/// compressed once, the first time it is served gzipped.
+/// A public answer's `data`, as JSON, serialized once; the cost computing
+/// it took, which every request it is served to is charged; and the body's
+/// start compressed once, the first time it is served gzipped.
 pub struct PublicAnswer {
     data: Box<RawValue>,
+    cost: u64,
     gzipped: OnceLock<Option<CompressedStart>>,
 }
 
 impl PublicAnswer {
-    pub fn new(data: Box<RawValue>) -> Answer {
+    pub fn new(data: Box<RawValue>, cost: u64) -> Answer {
         Arc::new(Self {
             data,
+            cost,
             gzipped: OnceLock::new(),
         })
     }
 
     pub fn data(&self) -> &RawValue {
         &self.data
+    }
+
+    /// The actual cost of computing the answer.
+    pub fn cost(&self) -> u64 {
+        self.cost
     }
 
     /// The start of every body of this answer, which `start` writes,
@@ -347,7 +355,7 @@ mod tests {
     }
 
     fn answer(json: &str) -> Answer {
-        PublicAnswer::new(RawValue::from_string(json.to_owned()).unwrap())
+        PublicAnswer::new(RawValue::from_string(json.to_owned()).unwrap(), 1)
     }
 
     #[test]

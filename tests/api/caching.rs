@@ -168,6 +168,42 @@ async fn public_answers_from_the_cache_are_gzipped_for_clients_that_take_it() {
     }
 }
 
+/// A hit costs the client what computing the answer cost (its actual cost,
+/// below what it asked for when a page is not full), as the miss did.
+#[tokio::test]
+async fn a_cached_answer_is_charged_its_actual_cost_as_when_it_was_computed() {
+    let shop = Shop::open().await;
+    let app = &shop.app;
+    app.create_product(&shop.staff, "MUG-1", 1000, 10).await;
+    let query = "{ products(first: 20) { edges { node { name } } } }";
+    let miss = app.graphql(query, json!({})).await;
+    let hit = app.graphql(query, json!({})).await;
+    assert_eq!(miss.header("x-cache"), Some("miss"));
+    assert_eq!(hit.header("x-cache"), Some("hit"));
+    let (miss, hit) = (miss.json(), hit.json());
+    assert_eq!(hit["data"], miss["data"]);
+    let cost =
+        |json: &serde_json::Value, key: &str| json["extensions"]["cost"][key].as_u64().unwrap();
+    let (requested, actual) = (
+        cost(&miss, "requestedQueryCost"),
+        cost(&miss, "actualQueryCost"),
+    );
+    assert!(actual < requested, "one product of a page of 20: {miss}");
+    assert_eq!(cost(&hit, "requestedQueryCost"), requested);
+    assert_eq!(cost(&hit, "actualQueryCost"), actual);
+    // What the hit took from the bucket: its actual cost, less what the
+    // bucket refilled in between (never the requested cost).
+    let available = |json: &serde_json::Value| {
+        json["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(
+        available(&miss).saturating_sub(available(&hit)) <= actual,
+        "miss {miss}, hit {hit}"
+    );
+}
+
 #[tokio::test]
 async fn anonymous_catalog_answers_come_from_the_response_cache_until_a_write() {
     let shop = Shop::open().await;

@@ -172,7 +172,9 @@ async fn run(
     let responses = &state.caches.responses;
     let max_age = responses.max_age();
     if let Some(answer) = public_key.and_then(|key| responses.get(&key)) {
-        let cost = cost_extension(requested, requested, status);
+        // Charged as computing it was, so that a hit and a miss say the same.
+        let actual = answer.cost().min(requested);
+        let cost = settle(state, &client, requested, actual, status).await;
         return Ran::Public(reply.public_body(&answer, cost), Public::Hit { max_age });
     }
     let request = prepared.runnable().data(meta.clone()).data(Loaders::new(
@@ -182,19 +184,13 @@ async fn run(
     ));
     let generation = responses.generation();
     let mut response = complete(counter.scope(http.schema.execute(request)).await);
-    let actual = actual_cost(&response.data).min(requested);
-    // Nothing to give back, nothing to ask the budget (a Redis round trip
-    // with REDIS_URL): the status after taking stands.
-    let status = if actual < requested {
-        state.budgets.give_back(&client, requested - actual).await
-    } else {
-        status
-    };
-    let cost = cost_extension(requested, actual, status);
+    let computed = actual_cost(&response.data);
+    let actual = computed.min(requested);
+    let cost = settle(state, &client, requested, actual, status).await;
     if let Some(key) = public_key.filter(|_| response.errors.is_empty())
         && let Ok(answer) = serde_json::value::to_raw_value(&response.data)
     {
-        let answer = PublicAnswer::new(answer);
+        let answer = PublicAnswer::new(answer, computed);
         responses.put(key, answer.clone(), generation);
         return Ran::Public(reply.public_body(&answer, cost), Public::Miss { max_age });
     }
@@ -203,6 +199,25 @@ async fn run(
         async_graphql::Value::from_json(cost).unwrap_or_default(),
     );
     Ran::Response(response)
+}
+
+/// Gives back what an operation took beyond its `actual` cost: its
+/// `extensions.cost`.
+async fn settle(
+    state: &AppState,
+    client: &str,
+    requested: u64,
+    actual: u64,
+    status: ThrottleStatus,
+) -> serde_json::Value {
+    // Nothing to give back, nothing to ask the budget (a Redis round trip
+    // with REDIS_URL): the status after taking stands.
+    let status = if actual < requested {
+        state.budgets.give_back(client, requested - actual).await
+    } else {
+        status
+    };
+    cost_extension(requested, actual, status)
 }
 
 /// Takes an operation's cost from the client's budget: the points taken and
