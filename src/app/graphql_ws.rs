@@ -4,7 +4,8 @@
 //! The access token comes in the `connection_init` payload (`Authorization:
 //! Bearer …`, `authorization`, or `authToken` with the bare token). No token
 //! is an anonymous connection; a bad one closes the socket with 4403, and so
-//! does the token's expiry while the socket is open. Subscriptions re-check
+//! does the token's expiry while the socket is open (1013 when the session
+//! cannot be checked now, 1011 when its user cannot be read). Subscriptions re-check
 //! the session on every event. On shutdown the connection closes with 1001
 //! once the queries and mutations it runs have answered (`ws_drain`).
 
@@ -94,6 +95,9 @@ impl Handshake {
 /// Close code for a token that could not be checked because the database
 /// is unavailable ("try again later"): the client keeps its token.
 const TRY_AGAIN_LATER: u16 = 1013;
+/// Close code for a token whose user cannot be read (a stored value this
+/// version does not know): the server's fault, not the token's.
+const INTERNAL_ERROR: u16 = 1011;
 
 /// Accepts the upgrade and serves the connection.
 pub fn upgrade(
@@ -255,6 +259,7 @@ async fn init(
             let verified = match auth::verify_bearer(state, &token).await {
                 (viewer @ Viewer::User { .. }, Some(kept)) => Ok((viewer, kept)),
                 (Viewer::Unverifiable, _) => Err((TRY_AGAIN_LATER, "try again later")),
+                (Viewer::Unreadable, _) => Err((INTERNAL_ERROR, "internal error")),
                 _ => Err((FORBIDDEN, "Forbidden")),
             };
             let (viewer, kept) = match verified {
