@@ -340,10 +340,10 @@ impl Executor for Guarded {
             .run(async {
                 match guard::admit(&self.http.state, &mut request, None).await {
                     Ok(checked) => {
-                        observed.checked(&checked.document, &request.query, checked.cost());
+                        observed.checked(&checked.parsed.document, &request.query, checked.cost());
                         let name = request.operation_name.clone();
                         let mut response = self.http.schema.execute(request).await;
-                        guard::complete(&checked.document, name.as_deref(), &mut response);
+                        guard::complete(&checked.parsed.document, name.as_deref(), &mut response);
                         self.finalize(&mut response);
                         response
                     }
@@ -378,9 +378,9 @@ impl Executor for Guarded {
                     .boxed();
                 }
             };
-            observed.checked(&checked.document, &request.query, checked.cost());
+            observed.checked(&checked.parsed.document, &request.query, checked.cost());
             let name = request.operation_name.clone();
-            let subscription = is_subscription(&checked.document, name.as_deref());
+            let subscription = is_subscription(&checked.parsed.document, name.as_deref());
             // A subscription runs until the client stops it: the drain does
             // not wait for it, and it is counted as an operation once started.
             let running = (!subscription).then_some(running);
@@ -396,7 +396,7 @@ impl Executor for Guarded {
                 .execute_stream_with_session_data(request, session_data)
                 .map(move |mut response| {
                     let _running = (&running, &active);
-                    guard::complete(&checked.document, name.as_deref(), &mut response);
+                    guard::complete(&checked.parsed.document, name.as_deref(), &mut response);
                     this.finalize(&mut response);
                     if let Some(observed) = observed.take() {
                         observed.finish(&response.errors, None);

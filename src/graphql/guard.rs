@@ -29,9 +29,8 @@ pub struct Checked {
     /// Its analysis; `None` when the operation to run cannot be told
     /// (execution reports that) or the guardrails are off.
     pub analysis: Option<Analysis>,
-    /// The parsed document, kept to complete the response (see [`complete`]).
-    pub document: Arc<ExecutableDocument>,
-    /// The same, with what is worked out from it once.
+    /// The parsed document, kept to complete the response (see
+    /// [`complete`]), with what is worked out from it once.
     pub parsed: Arc<Parsed>,
 }
 
@@ -58,7 +57,7 @@ pub async fn admit(
         .await
         .map_err(|err| vec![err.to_server_error(None)])?;
     let checked = prepare(state, request)?;
-    attach(request, &checked.document);
+    attach(request, &checked.parsed.document);
     if let Some(registration) = registration {
         persisted::register(state, registration, &request.query).await;
     }
@@ -77,37 +76,29 @@ pub fn prepare(state: &AppState, request: &mut Request) -> Result<Checked, Vec<S
         }
         Ok(())
     })?;
-    let document = parsed.document.clone();
+    let document = &parsed.document;
     let name = request.operation_name.as_deref();
     state
         .trusted
-        .report(&request.query, operation_name(&document, name));
+        .report(&request.query, operation_name(document, name));
     let analysis = if guardrails {
-        check(limits, &document, name, &request.variables)?
+        check(limits, document, name, &request.variables)?
     } else {
         None
     };
-    if let Some(operation) = operation(&document, name) {
+    if let Some(operation) = operation(document, name) {
         let operation = &operation.node;
         if !state.config.limits.introspection
-            && introspects(
-                &document,
-                &operation.selection_set.node,
-                &mut HashSet::new(),
-            )
+            && introspects(document, &operation.selection_set.node, &mut HashSet::new())
         {
             let refused = AppError::Invalid("introspection is disabled".into());
             return Err(vec![refused.to_server_error(None)]);
         }
         shape()
-            .check_values(&document, operation, &request.variables)
+            .check_values(document, operation, &request.variables)
             .map_err(|e| vec![e])?;
     }
-    Ok(Checked {
-        analysis,
-        document,
-        parsed,
-    })
+    Ok(Checked { analysis, parsed })
 }
 
 /// Gives `request` its parsed `document`, so that execution does not parse

@@ -70,7 +70,7 @@ pub async fn prepare(
     });
     Ok(Prepared {
         request,
-        document: checked.document,
+        document: checked.parsed.document.clone(),
         cost,
         public_key,
     })
