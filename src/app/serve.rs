@@ -5,11 +5,16 @@
 //!   listen backlog) are taken and served before this worker closes its
 //!   handle on the listening socket, which would reset them;
 //! - every connection finishes the request it is receiving and answers it
-//!   with `Connection: close`; idle keep-alive connections are closed at
-//!   once, but not a connection yet to deliver its first request, which
-//!   hyper's graceful shutdown would close as though idle (a client that
-//!   has connected and is sending would see it reset): it is left to
-//!   deliver that request and gets the same answer;
+//!   with `Connection: close`;
+//! - a keep-alive connection idle when shutdown begins stays open for a
+//!   moment (`LAME_DUCK`), answering with `Connection: close` the request a
+//!   client may already have sent on it, and is closed only after: closing
+//!   it at once would lose that request (the client sees the connection
+//!   closed before any answer, and cannot tell whether it was run);
+//! - a connection yet to deliver its first request, which hyper's graceful
+//!   shutdown would close as though idle (a client that has connected and
+//!   is sending would see it reset), is left to deliver that request and
+//!   gets the same answer;
 //! - connections close lingering (`linger`), and the worker waits for them,
 //!   WebSockets upgraded from them included, up to `SHUTDOWN_GRACE_SECS`.
 //!
@@ -43,6 +48,11 @@ use tower::{Layer, ServiceExt};
 use super::linger::Lingering;
 use crate::shutdown::Shutdown;
 
+/// How long a keep-alive connection idle at shutdown still takes a request.
+/// A client sending one back to back with the previous answer has sent it
+/// well within this; one idle for longer is closed.
+const LAME_DUCK: Duration = Duration::from_millis(500);
+
 /// Connections still open when a worker gave up waiting for them.
 #[derive(Debug, thiserror::Error)]
 #[error("SHUTDOWN_GRACE_SECS ran out with {0} connection(s) still open; they were dropped")]
@@ -63,6 +73,7 @@ pub async fn serve(
         router,
         shutdown,
         open: TaskTracker::new(),
+        lame_duck: LAME_DUCK.min(grace / 2),
     };
     server.accept_until_shutdown(&listener).await;
     let deadline = Instant::now() + grace;
@@ -79,6 +90,8 @@ struct Server {
     shutdown: Shutdown,
     /// Every connection until its socket is closed.
     open: TaskTracker,
+    /// How long idle keep-alive connections stay open once shutdown begins.
+    lame_duck: Duration,
 }
 
 impl Server {
@@ -131,6 +144,7 @@ impl Server {
             .map_request(mark_started(started.clone()))
             .map_response(close_when_draining(self.shutdown.clone()));
         let begun = self.shutdown.begun();
+        let lame_duck = self.lame_duck;
         tokio::spawn(async move {
             let connection = http1::Builder::new()
                 .serve_connection(io, TowerToHyperService::new(service))
@@ -138,7 +152,13 @@ impl Server {
             tokio::pin!(connection);
             tokio::select! {
                 served = connection.as_mut() => return log_failure(served),
-                () = begun => {
+                () = begun => {}
+            }
+            // A request arriving now is answered with `Connection: close`,
+            // which ends the connection after it.
+            tokio::select! {
+                served = connection.as_mut() => return log_failure(served),
+                () = tokio::time::sleep(lame_duck) => {
                     if started.load(Ordering::Acquire) {
                         connection.as_mut().graceful_shutdown();
                     }

@@ -1,5 +1,5 @@
-//! Catalog readers on a new connection per request, each request's fate
-//! counted.
+//! Catalog readers, on a new connection per request or on keep-alive
+//! connections, each request's fate counted.
 
 use std::{
     net::SocketAddr,
@@ -12,7 +12,7 @@ use std::{
 
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::Request;
+use hyper::{Request, client::conn::http1::SendRequest, header::CONNECTION};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -84,6 +84,53 @@ async fn one_request(stream: TcpStream) -> Result<(), String> {
         .await
         .map_err(|e| format!("handshake: {e}"))?;
     tokio::spawn(connection);
+    catalog(&mut sender).await.map(|_| ())
+}
+
+/// Sends catalog queries back to back over one keep-alive connection at a
+/// time until `within` has passed, opening another when the server closes
+/// one, until the server refuses connections.
+pub async fn read_catalog_kept_alive(addr: SocketAddr, tally: Arc<Tally>, within: Duration) {
+    let until = Instant::now() + within;
+    while Instant::now() < until {
+        let Ok(stream) = TcpStream::connect(addr).await else {
+            tally.refused.fetch_add(1, Ordering::SeqCst);
+            return;
+        };
+        let Ok((mut sender, connection)) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+        else {
+            tally.refused.fetch_add(1, Ordering::SeqCst);
+            return;
+        };
+        tokio::spawn(connection);
+        while Instant::now() < until {
+            match catalog(&mut sender).await {
+                Ok(Kept::Open) => {
+                    tally.answered.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(Kept::Closed) => {
+                    tally.answered.fetch_add(1, Ordering::SeqCst);
+                    break;
+                }
+                Err(failure) => {
+                    tally.failed.fetch_add(1, Ordering::SeqCst);
+                    tally.failures.lock().unwrap().push(failure);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Whether the server keeps the connection open after an answer.
+enum Kept {
+    Open,
+    Closed,
+}
+
+/// One catalog query over `sender`'s connection, answered in full.
+async fn catalog(sender: &mut SendRequest<Full<Bytes>>) -> Result<Kept, String> {
     let body = json!({ "query": CATALOG }).to_string();
     let request = Request::post("/graphql")
         .header("host", "127.0.0.1")
@@ -95,6 +142,10 @@ async fn one_request(stream: TcpStream) -> Result<(), String> {
         .await
         .map_err(|e| format!("request: {e:?}"))?;
     let status = response.status();
+    let kept = match response.headers().get(CONNECTION) {
+        Some(value) if value.as_bytes().eq_ignore_ascii_case(b"close") => Kept::Closed,
+        _ => Kept::Open,
+    };
     let body = response
         .into_body()
         .collect()
@@ -103,7 +154,7 @@ async fn one_request(stream: TcpStream) -> Result<(), String> {
         .to_bytes();
     let body: Value = serde_json::from_slice(&body).map_err(|e| format!("{status}: {e}"))?;
     match body["data"]["products"]["edges"].as_array() {
-        Some(edges) if status == 200 && !edges.is_empty() => Ok(()),
+        Some(edges) if status == 200 && !edges.is_empty() => Ok(kept),
         _ => Err(format!("{status}: {body}")),
     }
 }

@@ -16,10 +16,10 @@ use http_body_util::{BodyExt, Empty};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
-use tokio::{io::AsyncWriteExt, net::TcpStream};
+use tokio::{io::AsyncWriteExt, net::TcpStream, task::JoinHandle};
 
 use self::{
-    load::{Tally, read_catalog},
+    load::{Tally, read_catalog, read_catalog_kept_alive},
     server::Server,
 };
 use crate::{
@@ -30,6 +30,7 @@ use crate::{
 
 const GRACE_SECS: u64 = 10;
 const CLIENTS: usize = 32;
+const MINUTE: Duration = Duration::from_secs(60);
 const STOCK: &str = "subscription { stockChanged { id stock } }";
 
 /// A `stockChanged` subscriber in each subprotocol.
@@ -56,6 +57,19 @@ async fn subscribers(server: &Server) -> [Socket; 2] {
     [modern, legacy]
 }
 
+/// `CLIENTS` readers, once they have had 300 answers: SIGTERM then comes
+/// under load.
+async fn load<F: Future<Output = ()> + Send + 'static>(
+    reader: impl Fn(Arc<Tally>) -> F,
+) -> (Arc<Tally>, Vec<JoinHandle<()>>) {
+    let tally = Arc::new(Tally::default());
+    let clients = (0..CLIENTS)
+        .map(|_| tokio::spawn(reader(tally.clone())))
+        .collect();
+    until(MINUTE, || async { tally.answered() >= 300 }).await;
+    (tally, clients)
+}
+
 /// The close code the socket ends with (subscriptions get no `complete`:
 /// the client resubscribes when it reconnects), closing it as a client does.
 async fn close_code(mut socket: Socket) -> Option<u16> {
@@ -76,23 +90,7 @@ async fn sigterm_under_load_answers_every_accepted_request_and_closes_websockets
     })
     .await;
     assert!(listening.is_some(), "both subscriptions run");
-    let tally = Arc::new(Tally::default());
-    let clients: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            let tally = tally.clone();
-            tokio::spawn(read_catalog(
-                server.addr,
-                tally,
-                400,
-                Duration::from_secs(60),
-            ))
-        })
-        .collect();
-    // SIGTERM comes under load: once 300 requests have been answered.
-    until(Duration::from_secs(60), || async {
-        tally.answered() >= 300
-    })
-    .await;
+    let (tally, clients) = load(|tally| read_catalog(server.addr, tally, 400, MINUTE)).await;
 
     server.terminate();
     let signalled = Instant::now();
@@ -111,6 +109,30 @@ async fn sigterm_under_load_answers_every_accepted_request_and_closes_websockets
     assert_eq!(tally.failed(), 0, "{}", tally.summary());
     assert!(tally.answered() >= 300, "{}", tally.summary());
     assert_eq!(codes, [Some(1001), Some(1001)]);
+    assert!(status.success(), "{status}; log:\n{log}");
+    assert!(took < Duration::from_secs(GRACE_SECS), "{took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_answers_the_requests_already_sent_over_keep_alive_connections() {
+    let app = TestApp::seeded().await;
+    let server = Server::start(app.database_url(), GRACE_SECS).await;
+    // Each connection sends its next request as soon as it has an answer:
+    // at any moment some are on their way while the server sees the
+    // connection idle.
+    let (tally, clients) = load(|tally| read_catalog_kept_alive(server.addr, tally, MINUTE)).await;
+
+    server.terminate();
+    let signalled = Instant::now();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let (status, took, log) = server
+        .exit(signalled, Duration::from_secs(GRACE_SECS + 5))
+        .await;
+
+    println!("{}; exit {status} after {took:?}", tally.summary());
+    assert_eq!(tally.failed(), 0, "{}", tally.summary());
     assert!(status.success(), "{status}; log:\n{log}");
     assert!(took < Duration::from_secs(GRACE_SECS), "{took:?}");
 }
