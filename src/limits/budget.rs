@@ -50,8 +50,15 @@ pub enum Taken {
 pub trait BucketStore: Send + Sync {
     /// Takes `points` from `client`'s bucket if it holds that many.
     async fn take(&self, client: &str, points: u64, config: BudgetConfig) -> Taken;
-    /// Gives `points` back (never above the bucket size).
-    async fn give_back(&self, client: &str, points: u64, config: BudgetConfig) -> ThrottleStatus;
+    /// Gives `points` back (never above the bucket size) to the bucket that
+    /// was left as `after` when they were taken.
+    async fn give_back(
+        &self,
+        client: &str,
+        points: u64,
+        config: BudgetConfig,
+        after: ThrottleStatus,
+    ) -> ThrottleStatus;
 }
 
 /// Clients whose buckets are kept at most (about 100 MB at the most): past
@@ -125,7 +132,13 @@ impl BucketStore for MemoryBuckets {
         outcome.unwrap_or(Taken::Granted(status(config.size as f64, config)))
     }
 
-    async fn give_back(&self, client: &str, points: u64, config: BudgetConfig) -> ThrottleStatus {
+    async fn give_back(
+        &self,
+        client: &str,
+        points: u64,
+        config: BudgetConfig,
+        _after: ThrottleStatus,
+    ) -> ThrottleStatus {
         let now = Instant::now();
         let entry = self
             .cache
@@ -169,8 +182,17 @@ impl Budgets {
         self.store.take(client, points, self.config).await
     }
 
-    pub async fn give_back(&self, client: &str, points: u64) -> ThrottleStatus {
-        self.store.give_back(client, points, self.config).await
+    /// Gives back `points` taken from `client`'s bucket, which the take
+    /// left as `after`.
+    pub async fn give_back(
+        &self,
+        client: &str,
+        points: u64,
+        after: ThrottleStatus,
+    ) -> ThrottleStatus {
+        self.store
+            .give_back(client, points, self.config, after)
+            .await
     }
 }
 
@@ -232,7 +254,14 @@ mod tests {
             matches!(budgets.take("b", 60).await, Taken::Granted(_)),
             "buckets are per client"
         );
-        assert_eq!(budgets.give_back("a", 1000).await.currently_available, 100);
+        let emptied = status(0.0, config);
+        assert_eq!(
+            budgets
+                .give_back("a", 1000, emptied)
+                .await
+                .currently_available,
+            100
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(matches!(budgets.take("a", 100).await, Taken::Granted(_)));
     }

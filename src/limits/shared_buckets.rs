@@ -1,9 +1,17 @@
-//! Cost budgets shared through Redis: each take and give-back is one script
-//! call, atomic on Redis, so a client spreading its operations over several
-//! instances drains one bucket. When Redis does not answer in time, this
-//! instance's own buckets decide (per instance until Redis is back).
+//! Cost budgets shared through Redis. Each take is one script call, atomic
+//! on Redis, so a client spreading its operations over several instances
+//! drains one bucket. What operations did not spend goes back a moment
+//! later (`GIVE_BACK_AFTER`), everything this instance owes by then in one
+//! call, rather than in a round trip of each operation's own. When Redis
+//! does not answer in time, this instance's own buckets decide (per
+//! instance until Redis is back).
 
-use std::sync::LazyLock;
+use std::{
+    collections::HashMap,
+    mem,
+    sync::{Arc, LazyLock, Mutex},
+    time::Duration,
+};
 
 use redis::Script;
 
@@ -12,41 +20,28 @@ use crate::shared::Shared;
 
 static BUDGET: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("budget.lua")));
 
+/// How long points owed wait to be given back with the others owed by then.
+/// Until then a client's bucket holds less than it should, never more.
+const GIVE_BACK_AFTER: Duration = Duration::from_millis(50);
+
+/// Buckets given back to in one script call at the most.
+const GIVE_BACK_BATCH: usize = 256;
+
 /// Buckets on Redis, with this instance's as the fallback.
 pub struct SharedBuckets {
     shared: Shared,
-    here: MemoryBuckets,
+    here: Arc<MemoryBuckets>,
+    /// Points owed to clients' buckets, to be given back together.
+    owed: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl SharedBuckets {
     pub fn new(shared: Shared, config: BudgetConfig) -> Self {
         Self {
             shared,
-            here: MemoryBuckets::new(config),
+            here: Arc::new(MemoryBuckets::new(config)),
+            owed: Arc::default(),
         }
-    }
-
-    /// Runs the script on `client`'s bucket: (taken, available, retry after).
-    async fn run(
-        &self,
-        client: &str,
-        points: u64,
-        config: BudgetConfig,
-        mode: &'static str,
-    ) -> Option<(u64, u64, u64)> {
-        let key = self.shared.name(&format!("limits:budget:{client}"));
-        self.shared
-            .attempt("budget", |mut redis| async move {
-                BUDGET
-                    .key(key)
-                    .arg(config.size)
-                    .arg(config.restore_rate)
-                    .arg(points)
-                    .arg(mode)
-                    .invoke_async(&mut redis)
-                    .await
-            })
-            .await
     }
 }
 
@@ -61,7 +56,21 @@ fn status(available: u64, config: BudgetConfig) -> ThrottleStatus {
 #[async_trait::async_trait]
 impl BucketStore for SharedBuckets {
     async fn take(&self, client: &str, points: u64, config: BudgetConfig) -> Taken {
-        match self.run(client, points, config, "take").await {
+        let key = self.shared.name(&format!("limits:budget:{client}"));
+        let taken: Option<(u64, u64, u64)> = self
+            .shared
+            .attempt("budget", |mut redis| async move {
+                BUDGET
+                    .key(key)
+                    .arg(config.size)
+                    .arg(config.restore_rate)
+                    .arg("take")
+                    .arg(points)
+                    .invoke_async(&mut redis)
+                    .await
+            })
+            .await;
+        match taken {
             Some((1, available, _)) => Taken::Granted(status(available, config)),
             Some((_, available, retry_after)) => Taken::Refused {
                 retry_after,
@@ -71,10 +80,64 @@ impl BucketStore for SharedBuckets {
         }
     }
 
-    async fn give_back(&self, client: &str, points: u64, config: BudgetConfig) -> ThrottleStatus {
-        match self.run(client, points, config, "give").await {
-            Some((_, available, _)) => status(available, config),
-            None => self.here.give_back(client, points, config).await,
+    async fn give_back(
+        &self,
+        client: &str,
+        points: u64,
+        config: BudgetConfig,
+        after: ThrottleStatus,
+    ) -> ThrottleStatus {
+        let first = {
+            let mut owed = self.owed.lock().unwrap_or_else(|e| e.into_inner());
+            let first = owed.is_empty();
+            *owed.entry(client.to_owned()).or_default() += points;
+            first
+        };
+        if first {
+            let (shared, here, owed) = (self.shared.clone(), self.here.clone(), self.owed.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(GIVE_BACK_AFTER).await;
+                give_back_owed(&shared, &here, &owed, config).await;
+            });
+        }
+        let available = (after.currently_available + points).min(config.size);
+        status(available, config)
+    }
+}
+
+/// Gives back every point `owed`: to the shared buckets, or to this
+/// instance's when Redis does not answer.
+async fn give_back_owed(
+    shared: &Shared,
+    here: &MemoryBuckets,
+    owed: &Mutex<HashMap<String, u64>>,
+    config: BudgetConfig,
+) {
+    let owed: Vec<(String, u64)> = mem::take(&mut *owed.lock().unwrap_or_else(|e| e.into_inner()))
+        .into_iter()
+        .collect();
+    for batch in owed.chunks(GIVE_BACK_BATCH) {
+        let mut invocation = BUDGET.prepare_invoke();
+        for (client, _) in batch {
+            invocation.key(shared.name(&format!("limits:budget:{client}")));
+        }
+        invocation
+            .arg(config.size)
+            .arg(config.restore_rate)
+            .arg("give");
+        for (_, points) in batch {
+            invocation.arg(*points);
+        }
+        let given: Option<(u64, u64, u64)> = shared
+            .attempt("budget", |mut redis| async move {
+                invocation.invoke_async(&mut redis).await
+            })
+            .await;
+        if given.is_none() {
+            for (client, points) in batch {
+                here.give_back(client, *points, config, status(0, config))
+                    .await;
+            }
         }
     }
 }

@@ -186,6 +186,41 @@ async fn a_cost_budget_is_shared_by_instances_and_counted_alone_while_redis_is_c
     assert_limited(&b.send(token, &[], &query, json!({})).await, 1..=20);
 }
 
+#[tokio::test]
+async fn what_an_operation_did_not_spend_goes_back_to_the_shared_bucket() {
+    let proxy = Proxy::start(redis_addr()).await;
+    let (a, b) = pair(
+        &proxy,
+        &new_prefix(),
+        a_bucket_of_100_restoring_1_per_second,
+    )
+    .await;
+    let ada = a.register("ada@example.com").await;
+    let token = Some(ada.access_token.as_str());
+    // Asks for a page of 50 products, and spends little: the catalog is
+    // empty.
+    let page = "{ products(first: 50) { edges { node { id } } } }";
+    let asked = a.send(token, &[], page, json!({})).await;
+    assert_ok(&asked, "the page");
+    let cost = &asked.json()["extensions"]["cost"];
+    let (requested, actual) = (
+        cost["requestedQueryCost"].as_u64().unwrap(),
+        cost["actualQueryCost"].as_u64().unwrap(),
+    );
+    assert!(requested >= actual + 40, "{cost}");
+    let left = available(&asked).as_u64().unwrap();
+    assert!((100 - actual..=100 - actual + 1).contains(&left), "{cost}");
+
+    // B sees the bucket with the points given back, well within a second
+    // (each look costs a point; one a second comes back).
+    let seen = until(Duration::from_secs(1), || async {
+        let looked = b.send(token, &[], "{ viewer { id } }", json!({})).await;
+        available(&looked).as_u64().unwrap() + 10 >= 100 - actual
+    })
+    .await;
+    assert!(seen.is_some(), "B never saw the points given back on A");
+}
+
 fn three_failures_per_account(args: &mut ConfigArgs) {
     args.login_max_failures = Some("3".into());
 }

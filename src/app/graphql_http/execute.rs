@@ -213,7 +213,10 @@ async fn settle(
     // Nothing to give back, nothing to ask the budget (a Redis round trip
     // with REDIS_URL): the status after taking stands.
     let status = if actual < requested {
-        state.budgets.give_back(client, requested - actual).await
+        state
+            .budgets
+            .give_back(client, requested - actual, status)
+            .await
     } else {
         status
     };
