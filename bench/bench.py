@@ -16,7 +16,8 @@ over OTLP/HTTP to a receiver in this script; every other row has both off.
 
 With --redis, Q1 and Q2 uncached and Q2 from the response cache run once
 more with REDIS_URL (Redis on 127.0.0.1:6379): the limits are then shared
-through Redis, two round trips per request.
+through Redis, one round trip per request (and one per instance and 50 ms
+to give back what operations did not spend).
 
 With --peers, reference rows run in the same run: PostGraphile v5
 (bench/peers/postgraphile, installed with npm on first use) answering Q1's

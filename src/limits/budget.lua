@@ -1,26 +1,31 @@
 -- Clients' cost budgets, shared by every instance: the leaky buckets the
--- in-process store keeps, on Redis's clock.
--- KEYS: the buckets, hashes of `points` (available at `at`) and `at`
--- (microseconds).
+-- in-process store keeps, on Redis's clock (gcra.lua comes first).
+-- KEYS[1]: a bucket, a hash of `points` (available at `at`) and `at`
+-- (microseconds); with 'give', every key is a bucket.
 -- ARGV[1]: a bucket's size; ARGV[2]: points restored per second;
--- ARGV[3]: 'take' (from the one bucket named) or 'give' (back, to each);
--- ARGV[3 + i]: the points to take from or give back to KEYS[i].
--- Returns {1 when taken (or given back) else 0, points available after in
--- the last bucket, seconds to wait before the points could be taken}.
+-- ARGV[3]: 'take' or 'give';
+-- with 'take': ARGV[4] the points to take; and, when KEYS[2] names the
+-- client's request rate (see rate.lua), ARGV[5] and ARGV[6] its interval and
+-- tolerance: the request is counted against the rate first, and nothing is
+-- taken when the rate refuses it;
+-- with 'give': ARGV[3 + i] the points to give back to KEYS[i].
+-- Returns {1 when taken (or given back) else 0, points available after,
+-- seconds to wait before the points could be taken, microseconds to wait
+-- before the rate lets the request go on (0 when it does)}.
 local size = tonumber(ARGV[1])
 local rate = math.max(tonumber(ARGV[2]), 1)
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local taken, level, retry = 1, size, 0
-for i, key in ipairs(KEYS) do
-  local points = tonumber(ARGV[3 + i])
-  level = size
+local now = clock()
+
+-- The level of the bucket at `key` after taking (or giving back) `points`.
+local function settle(key, points, give)
+  local level = size
   local stored = redis.call('HMGET', key, 'points', 'at')
   if stored[1] then
     local restored = (now - tonumber(stored[2])) / 1000000 * tonumber(ARGV[2])
     level = math.min(size, tonumber(stored[1]) + restored)
   end
-  if ARGV[3] == 'give' then
+  local taken, retry = 1, 0
+  if give then
     level = math.min(size, level + points)
   elseif level >= points then
     level = level - points
@@ -31,5 +36,19 @@ for i, key in ipairs(KEYS) do
   redis.call('HSET', key, 'points', tostring(level), 'at', string.format('%.0f', now))
   -- Once full again the bucket is as good as absent: let it expire then.
   redis.call('PEXPIRE', key, math.ceil((size - level) / rate * 1000) + 1000)
+  return {taken, math.floor(math.max(level, 0)), retry, 0}
 end
-return {taken, math.floor(math.max(level, 0)), retry}
+
+if ARGV[3] == 'give' then
+  for i, key in ipairs(KEYS) do
+    settle(key, tonumber(ARGV[3 + i]), true)
+  end
+  return {1, 0, 0, 0}
+end
+if KEYS[2] then
+  local wait = gcra(KEYS[2], tonumber(ARGV[5]), tonumber(ARGV[6]), now)
+  if wait > 0 then
+    return {0, 0, 0, wait}
+  end
+end
+return settle(KEYS[1], tonumber(ARGV[4]), false)

@@ -13,7 +13,7 @@ use std::{
 use moka::future::Cache;
 use serde::Serialize;
 
-use super::shared_buckets::SharedBuckets;
+use super::{ip_rate::RateCount, shared_buckets::SharedBuckets};
 use crate::shared::Shared;
 
 /// A bucket's size and refill rate.
@@ -43,22 +43,20 @@ pub enum Taken {
         retry_after: u64,
         status: ThrottleStatus,
     },
+    /// The request counted with the take was over its client's rate:
+    /// nothing was taken; retry after this many seconds.
+    RateLimited { retry_after: u64 },
 }
 
 /// Buckets by client key.
 #[async_trait::async_trait]
 pub trait BucketStore: Send + Sync {
-    /// Takes `points` from `client`'s bucket if it holds that many.
-    async fn take(&self, client: &str, points: u64, config: BudgetConfig) -> Taken;
+    /// Takes `points` from `client`'s bucket if it holds that many, and
+    /// first counts `rate`, the request, against its client's rate.
+    async fn take(&self, client: &str, points: u64, rate: Option<&RateCount<'_>>) -> Taken;
     /// Gives `points` back (never above the bucket size) to the bucket that
     /// was left as `after` when they were taken.
-    async fn give_back(
-        &self,
-        client: &str,
-        points: u64,
-        config: BudgetConfig,
-        after: ThrottleStatus,
-    ) -> ThrottleStatus;
+    async fn give_back(&self, client: &str, points: u64, after: ThrottleStatus) -> ThrottleStatus;
 }
 
 /// Clients whose buckets are kept at most (about 100 MB at the most): past
@@ -70,6 +68,7 @@ const MAX_BUCKETS: u64 = 1_000_000;
 pub struct MemoryBuckets {
     /// Client → (points available at `.1`, when).
     cache: Cache<String, (f64, Instant)>,
+    config: BudgetConfig,
 }
 
 impl MemoryBuckets {
@@ -80,6 +79,7 @@ impl MemoryBuckets {
                 .max_capacity(MAX_BUCKETS)
                 .time_to_idle(Duration::from_secs(full_after))
                 .build(),
+            config,
         }
     }
 }
@@ -104,7 +104,11 @@ fn status(points: f64, config: BudgetConfig) -> ThrottleStatus {
 
 #[async_trait::async_trait]
 impl BucketStore for MemoryBuckets {
-    async fn take(&self, client: &str, points: u64, config: BudgetConfig) -> Taken {
+    async fn take(&self, client: &str, points: u64, rate: Option<&RateCount<'_>>) -> Taken {
+        let config = self.config;
+        if let Some(retry_after) = rate.and_then(RateCount::here) {
+            return Taken::RateLimited { retry_after };
+        }
         let now = Instant::now();
         let mut outcome = None;
         self.cache
@@ -132,13 +136,8 @@ impl BucketStore for MemoryBuckets {
         outcome.unwrap_or(Taken::Granted(status(config.size as f64, config)))
     }
 
-    async fn give_back(
-        &self,
-        client: &str,
-        points: u64,
-        config: BudgetConfig,
-        _after: ThrottleStatus,
-    ) -> ThrottleStatus {
+    async fn give_back(&self, client: &str, points: u64, _after: ThrottleStatus) -> ThrottleStatus {
+        let config = self.config;
         let now = Instant::now();
         let entry = self
             .cache
@@ -178,8 +177,9 @@ impl Budgets {
         }
     }
 
-    pub async fn take(&self, client: &str, points: u64) -> Taken {
-        self.store.take(client, points, self.config).await
+    /// Takes `points` from `client`'s bucket, counting `rate` first.
+    pub async fn take(&self, client: &str, points: u64, rate: Option<RateCount<'_>>) -> Taken {
+        self.store.take(client, points, rate.as_ref()).await
     }
 
     /// Gives back `points` taken from `client`'s bucket, which the take
@@ -190,9 +190,7 @@ impl Budgets {
         points: u64,
         after: ThrottleStatus,
     ) -> ThrottleStatus {
-        self.store
-            .give_back(client, points, self.config, after)
-            .await
+        self.store.give_back(client, points, after).await
     }
 }
 
@@ -238,9 +236,9 @@ mod tests {
         };
         let budgets = Budgets::in_memory(config);
         assert!(
-            matches!(budgets.take("a", 60).await, Taken::Granted(s) if s.currently_available == 40)
+            matches!(budgets.take("a", 60, None).await, Taken::Granted(s) if s.currently_available == 40)
         );
-        match budgets.take("a", 60).await {
+        match budgets.take("a", 60, None).await {
             Taken::Refused {
                 retry_after,
                 status,
@@ -251,7 +249,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(
-            matches!(budgets.take("b", 60).await, Taken::Granted(_)),
+            matches!(budgets.take("b", 60, None).await, Taken::Granted(_)),
             "buckets are per client"
         );
         let emptied = status(0.0, config);
@@ -263,6 +261,9 @@ mod tests {
             100
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(matches!(budgets.take("a", 100).await, Taken::Granted(_)));
+        assert!(matches!(
+            budgets.take("a", 100, None).await,
+            Taken::Granted(_)
+        ));
     }
 }

@@ -1,14 +1,15 @@
 //! Request rate limit per client IP (GCRA, from governor). With
 //! `REDIS_URL` the rate is shared by every instance ([`SharedRate`]); a
 //! request Redis does not answer in time is judged by this instance alone.
-//! The middleware that applies it is `app::rate_limit`.
+//! The middleware that applies it is `app::rate_limit`; it leaves a GraphQL
+//! request's count to its first operation's budget ([`RateDue`]).
 
 use std::{
     net::IpAddr,
     num::NonZeroU32,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
 };
 
@@ -44,6 +45,11 @@ impl IpRateLimit {
         }
     }
 
+    /// Whether the rate is shared with other instances.
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
+    }
+
     /// `None` when `ip` may go on, else the seconds to wait: as all
     /// instances count, or this one alone when Redis does not answer.
     pub async fn check(&self, ip: IpAddr) -> Option<u64> {
@@ -57,7 +63,7 @@ impl IpRateLimit {
 
     /// `None` when `ip` may go on, else the seconds to wait, counting the
     /// requests of this instance.
-    fn check_here(&self, ip: IpAddr) -> Option<u64> {
+    pub fn check_here(&self, ip: IpAddr) -> Option<u64> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.limiter.retain_recent();
         }
@@ -65,5 +71,55 @@ impl IpRateLimit {
             let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
             wait.as_secs_f64().ceil().max(1.0) as u64
         })
+    }
+}
+
+/// A request's count against the shared rate, left for the budget's script
+/// to make with its first operation's cost, in the same round trip. Whoever
+/// claims it counts it; the middleware counts a request nobody claimed.
+#[derive(Clone)]
+pub struct RateDue {
+    limit: IpRateLimit,
+    ip: IpAddr,
+    due: Arc<AtomicBool>,
+}
+
+impl RateDue {
+    pub fn new(limit: IpRateLimit, ip: IpAddr) -> Self {
+        Self {
+            limit,
+            ip,
+            due: Arc::new(AtomicBool::new(true)),
+        }
+    }
+
+    /// The count to make, the first time only.
+    pub fn claim(&self) -> Option<RateCount<'_>> {
+        self.due
+            .swap(false, Ordering::AcqRel)
+            .then_some(RateCount(self))
+    }
+
+    /// Whether nobody has claimed the count.
+    pub fn is_due(&self) -> bool {
+        self.due.load(Ordering::Acquire)
+    }
+}
+
+/// A claimed count of a request against its client's rate.
+pub struct RateCount<'a>(&'a RateDue);
+
+impl RateCount<'_> {
+    /// Adds the count to a budget script call, with the rate shared.
+    pub fn count_in(&self, invocation: &mut redis::ScriptInvocation<'_>) {
+        if let Some(shared) = &self.0.limit.shared {
+            shared.count_in(self.0.ip, invocation);
+        }
+    }
+
+    /// Counts the request on this instance alone: `None` when it may go
+    /// on, else the seconds to wait.
+    pub fn here(&self) -> Option<u64> {
+        self.0.limit.check_here(self.0.ip)
     }
 }

@@ -1,21 +1,25 @@
-//! The per-IP request rate shared through Redis: one script call per
-//! request, on Redis's clock, with the same GCRA, burst and `Retry-After`
-//! as the in-process limiter, so a client spreading its requests over
-//! several instances gets the rate it would get from one.
+//! The per-IP request rate shared through Redis, on Redis's clock, with the
+//! same GCRA, burst and `Retry-After` as the in-process limiter, so a client
+//! spreading its requests over several instances gets the rate it would get
+//! from one.
 //!
-//! It stays a call of its own, apart from the cost budget's: the rate is
-//! checked before a request's body is read, on every route. Folding it into
-//! the budget's script would save a round trip per GraphQL operation, but a
-//! client over its rate would then have its documents read and parsed
-//! before being refused.
+//! A GraphQL request is counted by the script that takes its first
+//! operation's cost from the client's budget (`budget.lua`), in the same
+//! round trip, before anything runs; a request no operation of which
+//! reached the budget (refused before, or a WebSocket handshake), and a
+//! request on any other route, by a script call of its own (`rate.lua`).
 
 use std::{net::IpAddr, sync::LazyLock};
 
-use redis::Script;
+use redis::{Script, ScriptInvocation};
 
 use crate::shared::Shared;
 
-static RATE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("rate.lua")));
+/// The GCRA both scripts count with.
+pub const GCRA: &str = include_str!("gcra.lua");
+
+static RATE: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{GCRA}{}", include_str!("rate.lua"))));
 
 /// The request rates of all clients, on Redis.
 #[derive(Clone)]
@@ -37,10 +41,21 @@ impl SharedRate {
         }
     }
 
+    /// Adds the key and arguments of `ip`'s count to a budget script call
+    /// (KEYS[2], ARGV[5] and ARGV[6] of `budget.lua`).
+    pub fn count_in(&self, ip: IpAddr, invocation: &mut ScriptInvocation<'_>) {
+        invocation.key(self.key(ip));
+        invocation.arg(self.interval).arg(self.tolerance);
+    }
+
+    fn key(&self, ip: IpAddr) -> String {
+        self.shared.name(&format!("limits:rate:{ip}"))
+    }
+
     /// `Some(None)` when `ip` may go on, `Some(Some(seconds))` to wait, and
     /// `None` when Redis did not answer (the caller decides alone).
     pub async fn check(&self, ip: IpAddr) -> Option<Option<u64>> {
-        let key = self.shared.name(&format!("limits:rate:{ip}"));
+        let key = self.key(ip);
         let (interval, tolerance) = (self.interval, self.tolerance);
         let wait: u64 = self
             .shared
@@ -52,6 +67,11 @@ impl SharedRate {
                     .await
             })
             .await?;
-        Some((wait > 0).then(|| wait.div_ceil(1_000_000).max(1)))
+        Some(waited(wait))
     }
+}
+
+/// The seconds to wait, from the microseconds a script answered (0: none).
+pub fn waited(micros: u64) -> Option<u64> {
+    (micros > 0).then(|| micros.div_ceil(1_000_000).max(1))
 }

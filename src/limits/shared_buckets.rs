@@ -1,6 +1,7 @@
 //! Cost budgets shared through Redis. Each take is one script call, atomic
 //! on Redis, so a client spreading its operations over several instances
-//! drains one bucket. What operations did not spend goes back a moment
+//! drains one bucket; it counts the request against its client's rate too,
+//! when the request's count is due (`RateDue`). What operations did not spend goes back a moment
 //! later (`GIVE_BACK_AFTER`), everything this instance owes by then in one
 //! call, rather than in a round trip of each operation's own. When Redis
 //! does not answer in time, this instance's own buckets decide (per
@@ -15,10 +16,15 @@ use std::{
 
 use redis::Script;
 
-use super::budget::{BucketStore, BudgetConfig, MemoryBuckets, Taken, ThrottleStatus};
+use super::{
+    budget::{BucketStore, BudgetConfig, MemoryBuckets, Taken, ThrottleStatus},
+    ip_rate::RateCount,
+    rate::{GCRA, waited},
+};
 use crate::shared::Shared;
 
-static BUDGET: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("budget.lua")));
+static BUDGET: LazyLock<Script> =
+    LazyLock::new(|| Script::new(&format!("{GCRA}{}", include_str!("budget.lua"))));
 
 /// How long points owed wait to be given back with the others owed by then.
 /// Until then a client's bucket holds less than it should, never more.
@@ -33,6 +39,7 @@ pub struct SharedBuckets {
     here: Arc<MemoryBuckets>,
     /// Points owed to clients' buckets, to be given back together.
     owed: Arc<Mutex<HashMap<String, u64>>>,
+    config: BudgetConfig,
 }
 
 impl SharedBuckets {
@@ -41,6 +48,7 @@ impl SharedBuckets {
             shared,
             here: Arc::new(MemoryBuckets::new(config)),
             owed: Arc::default(),
+            config,
         }
     }
 }
@@ -55,38 +63,38 @@ fn status(available: u64, config: BudgetConfig) -> ThrottleStatus {
 
 #[async_trait::async_trait]
 impl BucketStore for SharedBuckets {
-    async fn take(&self, client: &str, points: u64, config: BudgetConfig) -> Taken {
-        let key = self.shared.name(&format!("limits:budget:{client}"));
-        let taken: Option<(u64, u64, u64)> = self
+    async fn take(&self, client: &str, points: u64, rate: Option<&RateCount<'_>>) -> Taken {
+        let config = self.config;
+        let mut invocation = BUDGET.key(self.shared.name(&format!("limits:budget:{client}")));
+        invocation
+            .arg(config.size)
+            .arg(config.restore_rate)
+            .arg("take")
+            .arg(points);
+        if let Some(rate) = rate {
+            rate.count_in(&mut invocation);
+        }
+        let taken: Option<(u64, u64, u64, u64)> = self
             .shared
             .attempt("budget", |mut redis| async move {
-                BUDGET
-                    .key(key)
-                    .arg(config.size)
-                    .arg(config.restore_rate)
-                    .arg("take")
-                    .arg(points)
-                    .invoke_async(&mut redis)
-                    .await
+                invocation.invoke_async(&mut redis).await
             })
             .await;
         match taken {
-            Some((1, available, _)) => Taken::Granted(status(available, config)),
-            Some((_, available, retry_after)) => Taken::Refused {
+            Some((_, _, _, wait)) if wait > 0 => Taken::RateLimited {
+                retry_after: waited(wait).unwrap_or(1),
+            },
+            Some((1, available, _, _)) => Taken::Granted(status(available, config)),
+            Some((_, available, retry_after, _)) => Taken::Refused {
                 retry_after,
                 status: status(available, config),
             },
-            None => self.here.take(client, points, config).await,
+            None => self.here.take(client, points, rate).await,
         }
     }
 
-    async fn give_back(
-        &self,
-        client: &str,
-        points: u64,
-        config: BudgetConfig,
-        after: ThrottleStatus,
-    ) -> ThrottleStatus {
+    async fn give_back(&self, client: &str, points: u64, after: ThrottleStatus) -> ThrottleStatus {
+        let config = self.config;
         let first = {
             let mut owed = self.owed.lock().unwrap_or_else(|e| e.into_inner());
             let first = owed.is_empty();
@@ -128,15 +136,14 @@ async fn give_back_owed(
         for (_, points) in batch {
             invocation.arg(*points);
         }
-        let given: Option<(u64, u64, u64)> = shared
+        let given: Option<(u64, u64, u64, u64)> = shared
             .attempt("budget", |mut redis| async move {
                 invocation.invoke_async(&mut redis).await
             })
             .await;
         if given.is_none() {
             for (client, points) in batch {
-                here.give_back(client, *points, config, status(0, config))
-                    .await;
+                here.give_back(client, *points, status(0, config)).await;
             }
         }
     }

@@ -8,7 +8,10 @@
 
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
 use serde_json::{Value, json};
 use tollgate::config::ConfigArgs;
 
@@ -127,6 +130,29 @@ async fn the_request_rate_is_shared_by_instances_and_counted_alone_while_redis_i
     assert_limited(&b.send(None, &[], TYPENAME, json!({})).await, 1..=1);
     proxy.restore();
     up(&b, "B").await;
+}
+
+#[tokio::test]
+async fn requests_refused_before_running_count_against_the_shared_rate_and_one_over_it_runs_nothing()
+ {
+    let proxy = Proxy::start(redis_addr()).await;
+    let (a, b) = pair(&proxy, &new_prefix(), rate_of_1_with_bursts_of_4).await;
+    // Four requests none of which gets to run an operation: bodies that are
+    // not JSON, documents that do not parse.
+    for app in [&a, &b] {
+        let not_json = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(Body::from("{"))
+            .unwrap();
+        assert_eq!(app.request(not_json).await.status, StatusCode::BAD_REQUEST);
+        let unparsed = app.send(None, &[], "{ products(", json!({})).await;
+        assert_eq!(error_code(&unparsed.json()), "GRAPHQL_PARSE_FAILED");
+    }
+    // The fifth, a registration, is refused as a whole and does not run.
+    assert_limited(&register(&b, "late@example.com").await, 1..=1);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let registered = register(&a, "late@example.com").await;
+    assert_ok(&registered, "the registration, once the rate allows it");
 }
 
 /// 20 objects: a cost of 20, all of it actually spent.

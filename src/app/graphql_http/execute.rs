@@ -3,6 +3,7 @@
 
 use async_graphql::{BatchResponse, Response, parser::types::OperationType};
 use axum::{
+    Extension,
     http::{StatusCode, header},
     response::Response as HttpResponse,
 };
@@ -23,9 +24,26 @@ use crate::{
     limits::{
         analysis,
         budget::{Taken, ThrottleStatus, actual_cost, cost_extension},
+        ip_rate::RateDue,
     },
     telemetry::{Observed, metrics},
 };
+
+/// Where a request came from: its socket peer, and its count against its
+/// client's rate while still due (made with its first operation's cost).
+pub struct Origin {
+    peer: Option<std::net::IpAddr>,
+    rate: Option<RateDue>,
+}
+
+impl Origin {
+    pub fn new(peer: Option<std::net::IpAddr>, rate: Option<Extension<RateDue>>) -> Self {
+        Self {
+            peer,
+            rate: rate.map(|Extension(rate)| rate),
+        }
+    }
+}
 
 /// How the operations came.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -47,7 +65,7 @@ pub async fn execute(
     http: &Http,
     mut reply: Reply,
     headers: &axum::http::HeaderMap,
-    peer: Option<std::net::IpAddr>,
+    origin: Origin,
     via: Via,
     operations: Vec<Incoming>,
     batched: bool,
@@ -63,7 +81,7 @@ pub async fn execute(
     let meta = RequestMeta {
         request_id: reply.request_id.clone(),
         viewer,
-        client_ip: client::client_ip(peer, headers, &state.config.http.trusted_proxies),
+        client_ip: client::client_ip(origin.peer, headers, &state.config.http.trusted_proxies),
     };
     let counter = StatementCounter::default();
     let slow = state.config.telemetry.slow_operation;
@@ -99,7 +117,7 @@ pub async fn execute(
         observed.checked(&prepared.document, &prepared.request.query, prepared.cost);
         if reply.event_stream && is_subscription(&prepared) {
             observed.finish(&[], None);
-            return sse::subscribe(http, reply, meta, token, prepared).await;
+            return sse::subscribe(http, reply, meta, token, prepared, origin.rate.as_ref()).await;
         }
         if via == Via::Get && !is_query(&prepared) {
             observed.refused(code::BAD_REQUEST);
@@ -108,13 +126,28 @@ pub async fn execute(
         let before = counter.get();
         let ran = observed
             .scope()
-            .run(run(http, &meta, &reply, &counter, prepared))
+            .run(run(
+                http,
+                &meta,
+                &reply,
+                &counter,
+                prepared,
+                origin.rate.as_ref(),
+            ))
             .await;
         let statements = counter.get() - before;
         match ran {
             Ran::Response(response) => {
                 observed.finish(&response.errors, statements);
                 responses.push(response);
+            }
+            Ran::Refused(Refused::Budget(response)) => {
+                observed.finish(&response.errors, statements);
+                responses.push(*response);
+            }
+            Ran::Refused(Refused::Rate { retry_after }) => {
+                observed.refused(code::RATE_LIMITED);
+                return reply.rate_limited(retry_after);
             }
             Ran::Public(body, public) => {
                 observed.finish(&[], statements);
@@ -136,6 +169,7 @@ pub async fn execute(
 
 enum Ran {
     Response(Response),
+    Refused(Refused),
     /// A public answer's body and cache state.
     Public(PublicBody, Public),
 }
@@ -147,6 +181,7 @@ async fn run(
     reply: &Reply,
     counter: &StatementCounter,
     prepared: Prepared,
+    rate: Option<&RateDue>,
 ) -> Ran {
     let state = &http.state;
     let name = prepared.request.operation_name.clone();
@@ -165,9 +200,9 @@ async fn run(
         return Ran::Response(complete(counter.scope(http.schema.execute(request)).await));
     }
     let client = budget_key(meta);
-    let (requested, status) = match charge(state, &client, cost).await {
+    let (requested, status) = match charge(state, &client, cost, rate).await {
         Ok(charged) => charged,
-        Err(refused) => return Ran::Response(refused),
+        Err(refused) => return Ran::Refused(refused),
     };
     let responses = &state.caches.responses;
     let max_age = responses.max_age();
@@ -223,20 +258,24 @@ async fn settle(
     cost_extension(requested, actual, status)
 }
 
-/// Takes an operation's cost from the client's budget: the points taken and
-/// the bucket's state, or the response that refuses the operation.
+/// Takes an operation's cost from the client's budget, counting the request
+/// against its client's rate first when `rate` still has that due (both in
+/// one round trip to Redis): the points taken and the bucket's state, or why
+/// the operation is refused.
 pub(super) async fn charge(
     state: &AppState,
     client: &str,
     cost: u64,
-) -> Result<(u64, ThrottleStatus), Response> {
+    rate: Option<&RateDue>,
+) -> Result<(u64, ThrottleStatus), Refused> {
     // An operation over the cost limit is refused by the limits, not charged.
     let requested = if cost > state.config.limits.operation.cost {
         0
     } else {
         cost
     };
-    match state.budgets.take(client, requested).await {
+    let rate = rate.and_then(RateDue::claim);
+    match state.budgets.take(client, requested, rate).await {
         Taken::Granted(status) => Ok((requested, status)),
         Taken::Refused {
             retry_after,
@@ -250,9 +289,22 @@ pub(super) async fn charge(
                 "cost".into(),
                 async_graphql::Value::from_json(cost).unwrap_or_default(),
             );
-            Err(response)
+            Err(Refused::Budget(Box::new(response)))
+        }
+        Taken::RateLimited { retry_after } => {
+            metrics::refusal("rate");
+            Err(Refused::Rate { retry_after })
         }
     }
+}
+
+/// Why an operation was not run.
+pub(super) enum Refused {
+    /// Over the client's cost budget: the operation's response.
+    Budget(Box<Response>),
+    /// The request was over its client's rate: refused as a whole, as the
+    /// rate limit refuses any request.
+    Rate { retry_after: u64 },
 }
 
 /// Whether the operation is a subscription.

@@ -15,6 +15,7 @@ mod sse;
 use std::net::IpAddr;
 
 use axum::{
+    Extension,
     body::Body,
     extract::{FromRequestParts, Query, State},
     http::{HeaderMap, StatusCode, header, request::Parts},
@@ -22,7 +23,7 @@ use axum::{
 };
 
 use self::{
-    execute::{Via, execute},
+    execute::{Origin, Via, execute},
     incoming::{GetParams, Incoming},
 };
 pub use self::{negotiate::ResponseType, response::Reply};
@@ -31,13 +32,14 @@ use super::{
     graphql_ws::{self, Upgrade},
     request_id::RequestId,
 };
-use crate::{error::AppError, telemetry::metrics};
+use crate::{error::AppError, limits::ip_rate::RateDue, telemetry::metrics};
 
 /// POST /graphql
 pub async fn post(
     State(http): State<Http>,
     RequestId(request_id): RequestId,
     Peer(peer): Peer,
+    rate: Option<Extension<RateDue>>,
     headers: HeaderMap,
     body: Body,
 ) -> HttpResponse {
@@ -92,7 +94,16 @@ pub async fn post(
             AppError::BadRequest("`query` is required".into()),
         );
     }
-    execute(&http, reply, &headers, peer, Via::Post, operations, batched).await
+    execute(
+        &http,
+        reply,
+        &headers,
+        Origin::new(peer, rate),
+        Via::Post,
+        operations,
+        batched,
+    )
+    .await
 }
 
 /// GET /graphql: GraphiQL for browsers, WebSocket upgrades for
@@ -102,6 +113,7 @@ pub async fn get(
     RequestId(request_id): RequestId,
     Peer(peer): Peer,
     Upgrade(upgrade): Upgrade,
+    rate: Option<Extension<RateDue>>,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> HttpResponse {
@@ -130,7 +142,7 @@ pub async fn get(
         &http,
         reply,
         &headers,
-        peer,
+        Origin::new(peer, rate),
         Via::Get,
         vec![incoming],
         false,

@@ -75,6 +75,15 @@ impl Reply {
         refused
     }
 
+    /// The request refused as a whole for its client's rate: HTTP 429 with
+    /// `Retry-After`.
+    pub fn rate_limited(&self, retry_after: u64) -> HttpResponse {
+        self.refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited { retry_after },
+        )
+    }
+
     /// The result of a single operation or of a batch.
     pub fn executed(&self, response: BatchResponse) -> HttpResponse {
         if self.event_stream {

@@ -33,7 +33,7 @@ use futures_util::{
 use tokio::time::{Instant, sleep_until};
 
 use super::{
-    execute::{budget_key, charge},
+    execute::{Refused, budget_key, charge},
     operation::Prepared,
     response::Reply,
 };
@@ -43,6 +43,7 @@ use crate::{
     db::{StatementCount, StatementCounter},
     error::AppError,
     graphql::{Loaders, RequestMeta, guard},
+    limits::ip_rate::RateDue,
     shutdown::Shutdown,
     telemetry::metrics::ActiveSubscription,
 };
@@ -74,12 +75,16 @@ pub async fn subscribe(
     meta: RequestMeta,
     token: Option<ConnectionToken>,
     prepared: Prepared,
+    rate: Option<&RateDue>,
 ) -> HttpResponse {
     let state = &http.state;
     if state.config.bench.guardrails()
-        && let Err(refused) = charge(state, &budget_key(&meta), prepared.cost).await
+        && let Err(refused) = charge(state, &budget_key(&meta), prepared.cost, rate).await
     {
-        return reply.executed(BatchResponse::Single(refused));
+        return match refused {
+            Refused::Budget(response) => reply.executed(BatchResponse::Single(*response)),
+            Refused::Rate { retry_after } => reply.rate_limited(retry_after),
+        };
     }
     let expires_at = token.as_ref().map(|t| {
         let remaining = (t.expires_at() - Utc::now().timestamp()).max(0) as u64;
