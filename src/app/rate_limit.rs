@@ -18,10 +18,11 @@ use axum::{
 
 /// Middleware: refuses clients over their rate. With the rate shared, a
 /// GraphQL request's count is left to its first operation's take from the
-/// client's budget ([`RateDue`]), which runs nothing when the rate refuses;
-/// a request that took nothing (refused before any operation ran, or a
-/// WebSocket handshake) is counted here once answered, and its answer
-/// replaced by the refusal when over the rate.
+/// client's budget ([`RateDue`]), which runs nothing when the rate refuses
+/// the request; a request that took nothing (refused before any operation
+/// ran, or a WebSocket handshake) is counted here once answered, and its
+/// answer replaced by the refusal when over the rate; one dropped
+/// unanswered (its client gone, or out of time) is counted all the same.
 pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path == "/healthz" || path == "/readyz" {
@@ -35,22 +36,39 @@ pub async fn limit(State(http): State<Http>, request: Request, next: Next) -> Re
     );
     let limit = &http.state.rate_limit;
     let request_id = |parts: &Parts| parts.extensions.get::<RequestId>().cloned();
-    if !(limit.is_shared() && parts.uri.path() == "/graphql") {
+    // Operations run without a budget when the guardrails are off (a
+    // benchmark build): the rate is counted first, as on other routes.
+    let left_to_budget =
+        limit.is_shared() && parts.uri.path() == "/graphql" && http.state.config.bench.guardrails();
+    if !left_to_budget {
         if let Some(retry_after) = limit.check(ip).await {
             return refusal(request_id(&parts), retry_after);
         }
         return next.run(Request::from_parts(parts, body)).await;
     }
     let request_id = request_id(&parts);
-    let due = RateDue::new(limit.clone(), ip);
-    parts.extensions.insert(due.clone());
+    let due = CountIfDropped(RateDue::new(limit.clone(), ip));
+    parts.extensions.insert(due.0.clone());
     let response = next.run(Request::from_parts(parts, body)).await;
-    if due.is_due()
-        && let Some(retry_after) = limit.check(ip).await
-    {
-        return refusal(request_id, retry_after);
+    match due.0.count().await {
+        Some(retry_after) => refusal(request_id, retry_after),
+        None => response,
     }
-    response
+}
+
+/// A request's count against the rate, made in the background should the
+/// request be dropped before anyone made it.
+struct CountIfDropped(RateDue);
+
+impl Drop for CountIfDropped {
+    fn drop(&mut self) {
+        if self.0.is_due()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let due = self.0.clone();
+            runtime.spawn(async move { due.count().await });
+        }
+    }
 }
 
 /// HTTP 429 with `Retry-After`.

@@ -9,9 +9,10 @@
 -- tolerance: the request is counted against the rate first, and nothing is
 -- taken when the rate refuses it;
 -- with 'give': ARGV[3 + i] the points to give back to KEYS[i].
--- Returns {1 when taken (or given back) else 0, points available after,
--- seconds to wait before the points could be taken, microseconds to wait
--- before the rate lets the request go on (0 when it does)}.
+-- Returns, for 'take', {1 when taken else 0, points available after (0
+-- when the rate refused), seconds to wait before the points could be
+-- taken, microseconds to wait before the rate lets the request go on (0
+-- when it does)}; for 'give', {1, 0, 0, 0}.
 local size = tonumber(ARGV[1])
 local rate = math.max(tonumber(ARGV[2]), 1)
 local now = clock()

@@ -104,6 +104,15 @@ impl RateDue {
     pub fn is_due(&self) -> bool {
         self.due.load(Ordering::Acquire)
     }
+
+    /// Counts the request unless it has been: `None` when it may go on (or
+    /// was counted already), else the seconds to wait.
+    pub async fn count(&self) -> Option<u64> {
+        if !self.due.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        self.limit.check(self.ip).await
+    }
 }
 
 /// A claimed count of a request against its client's rate.

@@ -5,9 +5,11 @@
 //!
 //! A GraphQL request is counted by the script that takes its first
 //! operation's cost from the client's budget (`budget.lua`), in the same
-//! round trip, before anything runs; a request no operation of which
-//! reached the budget (refused before, or a WebSocket handshake), and a
-//! request on any other route, by a script call of its own (`rate.lua`).
+//! round trip, before any operation runs (its body has been read and its
+//! documents parsed by then); a request no operation of which reached the
+//! budget (refused before, a WebSocket handshake, or dropped unanswered),
+//! and a request on any other route, by a script call of its own
+//! (`rate.lua`).
 
 use std::{net::IpAddr, sync::LazyLock};
 

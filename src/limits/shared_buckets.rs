@@ -1,11 +1,12 @@
 //! Cost budgets shared through Redis. Each take is one script call, atomic
 //! on Redis, so a client spreading its operations over several instances
 //! drains one bucket; it counts the request against its client's rate too,
-//! when the request's count is due (`RateDue`). What operations did not spend goes back a moment
-//! later (`GIVE_BACK_AFTER`), everything this instance owes by then in one
-//! call, rather than in a round trip of each operation's own. When Redis
-//! does not answer in time, this instance's own buckets decide (per
-//! instance until Redis is back).
+//! when the request's count is due (`RateDue`). What operations did not
+//! spend goes back a moment later (`GIVE_BACK_AFTER`), everything this
+//! instance owes by then in one call per `GIVE_BACK_BATCH` clients, rather
+//! than in a round trip of each operation's own. When Redis does not answer
+//! in time, this instance's own buckets decide (per instance until Redis is
+//! back).
 
 use std::{
     collections::HashMap,
@@ -26,8 +27,10 @@ use crate::shared::Shared;
 static BUDGET: LazyLock<Script> =
     LazyLock::new(|| Script::new(&format!("{GCRA}{}", include_str!("budget.lua"))));
 
-/// How long points owed wait to be given back with the others owed by then.
-/// Until then a client's bucket holds less than it should, never more.
+/// How long points owed wait to be given back with the others owed by then:
+/// until then a client's bucket holds less than it should. Those owed when
+/// the instance stops are not given back (the buckets refill at their
+/// rate).
 const GIVE_BACK_AFTER: Duration = Duration::from_millis(50);
 
 /// Buckets given back to in one script call at the most.
@@ -38,7 +41,7 @@ pub struct SharedBuckets {
     shared: Shared,
     here: Arc<MemoryBuckets>,
     /// Points owed to clients' buckets, to be given back together.
-    owed: Arc<Mutex<HashMap<String, u64>>>,
+    owed: Arc<Mutex<Owed>>,
     config: BudgetConfig,
 }
 
@@ -95,17 +98,18 @@ impl BucketStore for SharedBuckets {
 
     async fn give_back(&self, client: &str, points: u64, after: ThrottleStatus) -> ThrottleStatus {
         let config = self.config;
-        let first = {
+        let schedule = {
             let mut owed = self.owed.lock().unwrap_or_else(|e| e.into_inner());
-            let first = owed.is_empty();
-            *owed.entry(client.to_owned()).or_default() += points;
-            first
+            *owed.points.entry(client.to_owned()).or_default() += points;
+            !mem::replace(&mut owed.scheduled, true)
         };
-        if first {
-            let (shared, here, owed) = (self.shared.clone(), self.here.clone(), self.owed.clone());
+        if schedule {
+            let (shared, here) = (self.shared.clone(), self.here.clone());
+            let pending = Pending(Some(self.owed.clone()));
             tokio::spawn(async move {
                 tokio::time::sleep(GIVE_BACK_AFTER).await;
-                give_back_owed(&shared, &here, &owed, config).await;
+                let owed = pending.take();
+                give_back_owed(&shared, &here, owed, config).await;
             });
         }
         let available = (after.currently_available + points).min(config.size);
@@ -113,17 +117,46 @@ impl BucketStore for SharedBuckets {
     }
 }
 
-/// Gives back every point `owed`: to the shared buckets, or to this
-/// instance's when Redis does not answer.
+/// Points owed to clients' buckets, and whether a task is to give them back.
+#[derive(Default)]
+struct Owed {
+    points: HashMap<String, u64>,
+    scheduled: bool,
+}
+
+/// The owed points a scheduled task is to give back. Should the task be
+/// dropped before it takes them (its worker's runtime stopping), the next
+/// give-back schedules another instead of leaving them queued for good.
+struct Pending(Option<Arc<Mutex<Owed>>>);
+
+impl Pending {
+    /// Takes every point owed, for this task to give back.
+    fn take(mut self) -> Vec<(String, u64)> {
+        let Some(owed) = self.0.take() else {
+            return Vec::new();
+        };
+        let mut owed = owed.lock().unwrap_or_else(|e| e.into_inner());
+        owed.scheduled = false;
+        mem::take(&mut owed.points).into_iter().collect()
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(owed) = self.0.take() {
+            owed.lock().unwrap_or_else(|e| e.into_inner()).scheduled = false;
+        }
+    }
+}
+
+/// Gives back `owed`: to the shared buckets, or to this instance's when
+/// Redis does not answer.
 async fn give_back_owed(
     shared: &Shared,
     here: &MemoryBuckets,
-    owed: &Mutex<HashMap<String, u64>>,
+    owed: Vec<(String, u64)>,
     config: BudgetConfig,
 ) {
-    let owed: Vec<(String, u64)> = mem::take(&mut *owed.lock().unwrap_or_else(|e| e.into_inner()))
-        .into_iter()
-        .collect();
     for batch in owed.chunks(GIVE_BACK_BATCH) {
         let mut invocation = BUDGET.prepare_invoke();
         for (client, _) in batch {

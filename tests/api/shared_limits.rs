@@ -155,6 +155,27 @@ async fn requests_refused_before_running_count_against_the_shared_rate_and_one_o
     assert_ok(&registered, "the registration, once the rate allows it");
 }
 
+#[tokio::test]
+async fn a_request_dropped_unanswered_still_counts_against_the_shared_rate() {
+    let proxy = Proxy::start(redis_addr()).await;
+    let (a, b) = pair(&proxy, &new_prefix(), rate_of_1_with_bursts_of_4).await;
+    // Four requests whose bodies never finish, given up by their clients.
+    for app in [&a, &b, &a, &b] {
+        let endless = Body::from_stream(futures_util::stream::pending::<
+            Result<axum::body::Bytes, std::io::Error>,
+        >());
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .body(endless)
+            .unwrap();
+        let given_up = tokio::time::timeout(Duration::from_millis(50), app.request(request)).await;
+        assert!(given_up.is_err(), "a request without its body was answered");
+    }
+    // Counted in the background as they were dropped.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_limited(&a.send(None, &[], TYPENAME, json!({})).await, 1..=1);
+}
+
 /// 20 objects: a cost of 20, all of it actually spent.
 fn twenty_viewers() -> String {
     let fields: String = (0..20).map(|n| format!("v{n}: viewer {{ id }} ")).collect();

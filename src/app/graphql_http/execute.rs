@@ -245,8 +245,7 @@ async fn settle(
     actual: u64,
     status: ThrottleStatus,
 ) -> serde_json::Value {
-    // Nothing to give back, nothing to ask the budget (a Redis round trip
-    // with REDIS_URL): the status after taking stands.
+    // Nothing to give back: the status after taking stands.
     let status = if actual < requested {
         state
             .budgets
