@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use tollgate::auth::Role;
 
 use crate::{
-    commerce::subscriptions::{connect, next, send},
+    commerce::subscriptions::init,
     helpers::{Session, TestApp, TestResponse, until},
     proxy::Proxy,
 };
@@ -69,11 +69,8 @@ async fn a_signed_in_client_is_told_the_service_is_unavailable_not_unauthenticat
     // A WebSocket whose token cannot be checked is told to try again later
     // (1013), not that its token is refused (4403).
     let addr = down.serve().await;
-    let mut socket = connect(addr, "graphql-transport-ws").await;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", session.access_token) } });
-    send(&mut socket, init).await;
-    let closed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(closed, Err(Some(1013)));
+    let (_, closed) = init(addr, Some(&session.access_token)).await;
+    assert_eq!(closed, Some(Err(Some(1013))));
 
     // The session is intact: the instance that can reach the database
     // still honours the token.

@@ -2,8 +2,6 @@
 //! (written by a newer version, or by hand) is an internal error, logged and
 //! masked, never read as some default (PENDING, CUSTOMER).
 
-use std::time::Duration;
-
 use entity::{orders, payments, users};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, TransactionTrait,
@@ -13,10 +11,7 @@ use serde_json::{Value, json};
 use tollgate::auth::Role;
 use uuid::Uuid;
 
-use crate::{
-    commerce::subscriptions::{connect, next, send},
-    helpers::TestApp,
-};
+use crate::{commerce::subscriptions::init, helpers::TestApp};
 
 /// Stores `value` in `column` of the rows `filter` selects, past the
 /// tables' CHECK constraints, as a newer version (or a hand-made fix) could
@@ -172,9 +167,6 @@ async fn a_role_this_version_does_not_know_is_an_internal_error() {
 
     // Over WebSocket, the server's fault (1011), not a refused token (4403).
     let addr = app.serve().await;
-    let mut socket = connect(addr, "graphql-transport-ws").await;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", other.access_token) } });
-    send(&mut socket, init).await;
-    let closed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(closed, Err(Some(1011)));
+    let (_, closed) = init(addr, Some(&other.access_token)).await;
+    assert_eq!(closed, Some(Err(Some(1011))));
 }

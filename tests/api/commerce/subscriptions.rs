@@ -56,7 +56,12 @@ pub async fn next(socket: &mut Socket, wait: Duration) -> Option<Result<Value, O
     }
 }
 
-pub async fn open(addr: SocketAddr, token: Option<&str>) -> Socket {
+/// A `graphql-transport-ws` socket that has sent `connection_init` with
+/// `token`, and the server's first answer to it.
+pub async fn init(
+    addr: SocketAddr,
+    token: Option<&str>,
+) -> (Socket, Option<Result<Value, Option<u16>>>) {
     let mut socket = connect(addr, "graphql-transport-ws").await;
     let payload = token.map_or(
         json!({}),
@@ -67,11 +72,13 @@ pub async fn open(addr: SocketAddr, token: Option<&str>) -> Socket {
         json!({ "type": "connection_init", "payload": payload }),
     )
     .await;
-    let ack = next(&mut socket, Duration::from_secs(5))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(ack["type"], "connection_ack");
+    let answer = next(&mut socket, Duration::from_secs(5)).await;
+    (socket, answer)
+}
+
+pub async fn open(addr: SocketAddr, token: Option<&str>) -> Socket {
+    let (socket, ack) = init(addr, token).await;
+    assert_eq!(ack.unwrap().unwrap()["type"], "connection_ack");
     socket
 }
 
@@ -118,10 +125,8 @@ async fn the_owner_hears_their_order_ship_and_another_customer_hears_nothing() {
 async fn a_bad_token_closes_the_connection_with_4403() {
     let shop = Shop::open().await;
     let addr = shop.app.serve().await;
-    let mut socket = connect(addr, "graphql-transport-ws").await;
-    send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": "Bearer forged.token.here" } })).await;
-    let closed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
-    assert_eq!(closed, Err(Some(4403)));
+    let (_, closed) = init(addr, Some("forged.token.here")).await;
+    assert_eq!(closed, Some(Err(Some(4403))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
