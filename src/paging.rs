@@ -66,6 +66,9 @@ fn invalid_cursor() -> AppError {
 pub struct PageArgs {
     pub first: u64,
     pub after: Option<Cursor>,
+    /// Whether to read one row past the page, to learn whether a next page
+    /// exists: only when that is asked.
+    pub peek: bool,
 }
 
 impl PageArgs {
@@ -81,12 +84,21 @@ impl PageArgs {
             }
         };
         let after = after.map(|a| Cursor::decode(a, tag)).transpose()?;
-        Ok(Self { first, after })
+        Ok(Self {
+            first,
+            after,
+            peek: true,
+        })
     }
 
-    /// Rows to fetch: one more than the page, to learn whether a next page exists.
+    /// The same page, read past its end only when `peek`.
+    pub fn peeking(self, peek: bool) -> Self {
+        Self { peek, ..self }
+    }
+
+    /// Rows to fetch: the page, and one more when peeking.
     pub fn fetch_limit(&self) -> u64 {
-        self.first + 1
+        self.first + u64::from(self.peek)
     }
 }
 

@@ -1,4 +1,5 @@
-//! `reviews`: one rating (1..5) and text per author and product.
+//! `reviews`: one rating (1..5) and text per author and product, with the
+//! author's display name.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,6 +13,10 @@ pub struct Model {
     pub rating: i16,
     pub body: String,
     pub created_at: DateTimeUtc,
+    /// The author's display name when the review was written (display names
+    /// never change), so that a page of reviews names its authors without
+    /// reading `users`.
+    pub author_name: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -44,4 +49,4 @@ impl Related<super::users::Entity> for Entity {
 
 impl ActiveModelBehavior for ActiveModel {}
 
-crate::positional!(Model { id, product_id, author_id, rating, body, created_at }, columns: Entity);
+crate::positional!(Model { id, product_id, author_id, rating, body, created_at, author_name }, columns: Entity);

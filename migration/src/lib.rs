@@ -13,6 +13,7 @@ mod m20261130_000005_create_order_items;
 mod m20261130_000006_create_payments;
 mod m20261130_000007_create_reviews;
 mod m20261206_000008_create_identities;
+mod m20261207_000009_add_reviews_author_name;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_create_payments::Migration),
             Box::new(m20261130_000007_create_reviews::Migration),
             Box::new(m20261206_000008_create_identities::Migration),
+            Box::new(m20261207_000009_add_reviews_author_name::Migration),
         ]
     }
 }

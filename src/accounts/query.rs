@@ -6,8 +6,12 @@ use super::{User, service};
 use crate::{
     auth::{OwnerOrStaff, Role, RoleGuard, Viewer, unauthenticated},
     error::AppError,
-    graphql::{Loaders, RequestMeta, ids::parse_id, pagination::Connection},
-    paging::{Cursor, PageArgs},
+    graphql::{
+        Loaders, RequestMeta,
+        ids::parse_id,
+        pagination::{Connection, page_of},
+    },
+    paging::Cursor,
     state::AppState,
 };
 
@@ -56,7 +60,7 @@ impl AccountsQuery {
         #[graphql(desc = "Cursor of the last user already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<User>> {
         let state = ctx.data::<AppState>()?;
-        let page = PageArgs::parse(first, after.as_deref(), USERS_CURSOR).extend()?;
+        let page = page_of(ctx, first, after.as_deref(), USERS_CURSOR).extend()?;
         let rows = service::list(&state.db, &page).await.extend()?;
         Ok(Connection::build(
             rows,

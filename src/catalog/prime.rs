@@ -13,7 +13,7 @@ use crate::{
         Loaders,
         loaders::prime,
         paged::PageKey,
-        prime::{children, pages, unique},
+        prime::{pages, shown, unique},
     },
     reviews,
 };
@@ -34,7 +34,7 @@ pub async fn products<R: Borrow<products::Model>>(
     }
     for (page, selections) in pages(node, "reviews", reviews::CURSOR_TAG) {
         let keys: Vec<_> = ids.iter().map(|&parent| PageKey { parent, page }).collect();
-        let rows = children(prime(&loaders.reviews_by_product, &keys).await?);
+        let rows = shown(prime(&loaders.reviews_by_product, &keys).await?, &page);
         for review in &selections {
             reviews::prime::reviews(ctx, review, &rows).await?;
         }

@@ -4,8 +4,11 @@ use async_graphql::{Context, ID, Object, ResultExt};
 
 use super::{Product, ProductFilter, ProductOrder, prime, service};
 use crate::{
-    graphql::{RequestMeta, ids::parse_id, pagination::Connection},
-    paging::PageArgs,
+    graphql::{
+        RequestMeta,
+        ids::parse_id,
+        pagination::{Connection, page_of},
+    },
     state::AppState,
 };
 
@@ -40,7 +43,7 @@ impl CatalogQuery {
     ) -> async_graphql::Result<Connection<Product>> {
         let (state, meta) = (ctx.data::<AppState>()?, ctx.data::<RequestMeta>()?);
         let order = order_by.unwrap_or_default();
-        let page = PageArgs::parse(first, after.as_deref(), order.cursor_tag()).extend()?;
+        let page = page_of(ctx, first, after.as_deref(), order.cursor_tag()).extend()?;
         let filter = filter.unwrap_or_default();
         let rows = service::list(&state.db, &meta.viewer, &filter, order, &page)
             .await

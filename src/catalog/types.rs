@@ -8,8 +8,14 @@ use entity::products;
 
 use crate::{
     error::AppError,
-    graphql::{Loaders, ids::cents, loaders::many, paged::PageKey, pagination::Connection},
-    paging::{Cursor, PageArgs},
+    graphql::{
+        Loaders,
+        ids::cents,
+        loaders::many,
+        paged::PageKey,
+        pagination::{Connection, page_of},
+    },
+    paging::Cursor,
     reviews::{self, Review},
 };
 
@@ -77,7 +83,7 @@ impl Product {
         #[graphql(desc = "Page size, 1 to 100; 20 when absent.")] first: Option<i32>,
         #[graphql(desc = "Cursor of the last review already seen.")] after: Option<String>,
     ) -> async_graphql::Result<Connection<Review>> {
-        let page = PageArgs::parse(first, after.as_deref(), reviews::CURSOR_TAG).extend()?;
+        let page = page_of(ctx, first, after.as_deref(), reviews::CURSOR_TAG).extend()?;
         let key = PageKey {
             parent: self.0.id,
             page,

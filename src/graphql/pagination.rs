@@ -1,15 +1,32 @@
 //! Relay connections: a page of rows as edges with opaque cursors (see
 //! `paging` for the arguments and the cursors themselves).
 
-use async_graphql::{ComplexObject, OutputType, SimpleObject};
+use async_graphql::{ComplexObject, Context, Lookahead, OutputType, SimpleObject};
 
 use crate::{
     accounts::User,
     catalog::Product,
+    error::Result,
     orders::Order,
     paging::{Cursor, PageArgs},
     reviews::Review,
 };
+
+/// The paging arguments of the connection field being resolved.
+pub fn page_of(
+    ctx: &Context<'_>,
+    first: Option<i32>,
+    after: Option<&str>,
+    tag: &str,
+) -> Result<PageArgs> {
+    Ok(PageArgs::parse(first, after, tag)?.peeking(asks_next_page(&ctx.look_ahead())))
+}
+
+/// Whether `connection` (a connection's selection) asks whether a next page
+/// exists: only then is a row read past the page.
+pub fn asks_next_page(connection: &Lookahead<'_>) -> bool {
+    connection.field("pageInfo").field("hasNextPage").exists()
+}
 
 /// Information to continue paging.
 #[derive(SimpleObject, Clone, Debug)]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use async_graphql::{Lookahead, SelectionField};
 use uuid::Uuid;
 
-use crate::paging::PageArgs;
+use crate::{graphql::pagination::asks_next_page, paging::PageArgs};
 
 /// The distinct ids `key` picks from `rows`, in first-seen order.
 pub fn unique<R>(rows: &[R], key: impl Fn(&R) -> Uuid) -> Vec<Uuid> {
@@ -26,7 +26,9 @@ pub fn pages<'a>(
         let Some(page) = page_args(&field, tag) else {
             continue;
         };
-        let item = Lookahead::from(field).field("edges").field("node");
+        let connection = Lookahead::from(field);
+        let page = page.peeking(asks_next_page(&connection));
+        let item = connection.field("edges").field("node");
         match pages.iter_mut().find(|(seen, _)| *seen == page) {
             Some((_, items)) => items.push(item),
             None => pages.push((page, vec![item])),
@@ -58,4 +60,13 @@ fn page_args(field: &SelectionField<'_>, tag: &str) -> Option<PageArgs> {
 /// Every child row of a to-many load, whatever its parent.
 pub fn children<K, V>(by_parent: HashMap<K, Vec<V>>) -> Vec<V> {
     by_parent.into_values().flatten().collect()
+}
+
+/// The rows shown of each parent's page: not the one read past it to learn
+/// whether a next page exists, whose relations nothing shows.
+pub fn shown<K, V>(pages: HashMap<K, Vec<V>>, page: &PageArgs) -> Vec<V> {
+    pages
+        .into_values()
+        .flat_map(|rows| rows.into_iter().take(page.first as usize))
+        .collect()
 }

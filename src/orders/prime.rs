@@ -64,8 +64,8 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
     let ids = unique(rows, |o| o.id);
     let customer = node.field("customer");
     if customer.exists() {
-        let users = loaders.users.prime(&unique(rows, |o| o.user_id)).await?;
-        let users: Vec<_> = users.into_values().collect();
+        let users = unique(rows, |o| o.user_id);
+        loaders.users.prime(&users).await?;
         Box::pin(accounts::prime::users(ctx, &customer, &users)).await?;
     }
     let items = node.field("items");

@@ -5,8 +5,12 @@ use async_graphql::{Context, ID, Object, ResultExt};
 use super::{CURSOR_TAG, Order, OrderFilter, prime, service};
 use crate::{
     auth::SignedIn,
-    graphql::{RequestMeta, ids::parse_id, pagination::Connection},
-    paging::{Cursor, PageArgs},
+    graphql::{
+        RequestMeta,
+        ids::parse_id,
+        pagination::{Connection, page_of},
+    },
+    paging::Cursor,
     state::AppState,
 };
 
@@ -40,7 +44,7 @@ impl OrdersQuery {
         filter: Option<OrderFilter>,
     ) -> async_graphql::Result<Connection<Order>> {
         let meta = ctx.data::<RequestMeta>()?;
-        let page = PageArgs::parse(first, after.as_deref(), CURSOR_TAG).extend()?;
+        let page = page_of(ctx, first, after.as_deref(), CURSOR_TAG).extend()?;
         let filter = filter.unwrap_or_default();
         let node = ctx.look_ahead().field("edges").field("node");
         let rows = prime::list(ctx, &node, &meta.viewer, &filter, &page)

@@ -23,8 +23,12 @@ pub async fn reviews(
     let loaders = ctx.data_unchecked::<Loaders>();
     let author = node.field("author");
     if author.exists() {
-        let users = loaders.users.prime(&unique(rows, |r| r.author_id)).await?;
-        let users: Vec<_> = users.into_values().collect();
+        // A review names its author: their profile is read only for the
+        // fields beyond that.
+        let users = unique(rows, |r| r.author_id);
+        if accounts::prime::needs_profile(&author) {
+            loaders.users.prime(&users).await?;
+        }
         Box::pin(accounts::prime::users(ctx, &author, &users)).await?;
     }
     let product = node.field("product");

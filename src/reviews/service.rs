@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use chrono::{SubsecRound, Utc};
-use entity::{products, reviews};
+use entity::{products, reviews, users};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Set,
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
     sea_query::{Alias, Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
@@ -47,19 +47,64 @@ pub async fn add(
         .await?
         .filter(|p| p.active)
         .ok_or_else(|| AppError::bad_input("input.productId", "no such product for sale"))?;
-    let review = reviews::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        product_id: Set(product_id),
-        author_id: Set(author_id),
-        rating: Set(rating),
-        body: Set(body.to_owned()),
-        created_at: Set(Utc::now().trunc_subsecs(6)),
-    }
-    .insert(&state.db)
+    let review = insert(
+        &state.db,
+        reviews::Model {
+            id: Uuid::now_v7(),
+            product_id,
+            author_id,
+            rating,
+            body: body.to_owned(),
+            created_at: Utc::now().trunc_subsecs(6),
+            author_name: String::new(),
+        },
+    )
     .await
-    .on_unique_violation("input.productId", "you have reviewed this product already")?;
+    .on_unique_violation("input.productId", "you have reviewed this product already")?
+    .ok_or_else(|| AppError::Unauthenticated("the account no longer exists".into()))?;
     state.caches.changed(Change::Reviews { product_id }).await;
     Ok(review)
+}
+
+/// Inserts `review` with its author's display name, read from `users` by
+/// the same statement (`INSERT … SELECT … RETURNING`); `None` when the
+/// author has no account.
+async fn insert(
+    db: &impl ConnectionTrait,
+    review: reviews::Model,
+) -> Result<Option<reviews::Model>, DbErr> {
+    use reviews::Column as C;
+    let values = Query::select()
+        .exprs([
+            Expr::val(review.id),
+            Expr::val(review.product_id),
+            Expr::val(review.author_id),
+            Expr::val(review.rating),
+            Expr::val(review.body),
+            Expr::val(review.created_at),
+        ])
+        .column(users::Column::DisplayName)
+        .from(users::Entity)
+        .and_where(Expr::col(users::Column::Id).eq(review.author_id))
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(reviews::Entity)
+        .columns([
+            C::Id,
+            C::ProductId,
+            C::AuthorId,
+            C::Rating,
+            C::Body,
+            C::CreatedAt,
+            C::AuthorName,
+        ])
+        .select_from(values)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .returning_all()
+        .to_owned();
+    reviews::Model::find_by_statement(db.get_database_backend().build(&insert))
+        .one(db)
+        .await
 }
 
 /// Average rating of each product that has reviews. The sum and count are

@@ -33,14 +33,8 @@ impl Review {
     }
 
     /// Who wrote the review.
-    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
-        let loaders = ctx.data::<Loaders>()?;
-        let user = loaders
-            .users
-            .one(self.0.author_id, "author")
-            .await
-            .extend()?;
-        Ok(User::new(user))
+    async fn author(&self) -> User {
+        User::author(self.0.author_id, self.0.author_name.clone())
     }
 
     /// The product reviewed; resolves whatever the product's status.

@@ -227,6 +227,7 @@ fn reviews(
                 rating: Set(g.rng.random_range(1..=5)),
                 body: Set(REVIEW_BODIES[g.rng.random_range(0..REVIEW_BODIES.len())].to_owned()),
                 created_at: Set(at),
+                author_name: author.display_name.clone(),
             });
         }
     }

@@ -1,8 +1,11 @@
 //! The catalog read path: paging, ordering, search, visibility and relations.
 
-use entity::{products, reviews};
+use std::collections::HashMap;
+
+use entity::{products, reviews, users};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::helpers::{TestApp, error_code};
 
@@ -235,21 +238,102 @@ async fn a_products_reviews_page_newest_first_with_authors_and_average_rating() 
         assert!((average - mean).abs() < 1e-9, "{average} != {mean}");
         for edge in product["reviews"]["edges"].as_array().unwrap() {
             assert_eq!(edge["node"]["product"]["id"], product_id.to_string());
-            assert!(
-                !edge["node"]["author"]["displayName"]
-                    .as_str()
-                    .unwrap()
-                    .is_empty()
-            );
-            seen.push(edge["node"]["id"].as_str().unwrap().to_owned());
+            seen.push((
+                edge["node"]["id"].as_str().unwrap().to_owned(),
+                edge["node"]["author"]["displayName"].clone(),
+            ));
         }
         if product["reviews"]["pageInfo"]["hasNextPage"] == false {
             break;
         }
         after = product["reviews"]["pageInfo"]["endCursor"].clone();
     }
-    let expected: Vec<String> = expected.iter().map(|r| r.id.to_string()).collect();
+    let names = display_names(&app).await;
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|r| (r.id.to_string(), json!(names[&r.author_id])))
+        .collect();
     assert_eq!(seen, expected);
+}
+
+/// The reviews of the product `id`, newest first.
+fn newest_first<'a>(all: &'a [reviews::Model], id: &str) -> Vec<&'a reviews::Model> {
+    let mut own: Vec<_> = all
+        .iter()
+        .filter(|r| r.product_id.to_string() == id)
+        .collect();
+    own.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    own
+}
+
+/// Every user's display name, by id, as `users` holds it.
+async fn display_names(app: &TestApp) -> HashMap<Uuid, String> {
+    users::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_page_is_the_same_whether_or_not_it_asks_for_a_next_page() {
+    let app = TestApp::seeded().await;
+    let all_reviews = reviews::Entity::find().all(&app.state.db).await.unwrap();
+    let users: HashMap<Uuid, users::Model> = users::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let listing = |page_info: &str| {
+        format!(
+            r#"{{ products(first: 30) {{ edges {{ node {{ id
+                bare: reviews(first: 2) {{ edges {{ node {{ id author {{ id displayName role }} }} }} }}
+                peeked: reviews(first: 2) {{ edges {{ node {{ id author {{ id displayName role }} }} }} pageInfo {{ hasNextPage }} }}
+            }} }} {page_info} }} }}"#
+        )
+    };
+    let bare = app.data(&listing(""), json!({})).await;
+    let peeked = app
+        .data(&listing("pageInfo { hasNextPage }"), json!({}))
+        .await;
+
+    let products: Vec<Value> = nodes(&bare)
+        .iter()
+        .map(|product| {
+            let id = product["id"].as_str().unwrap();
+            let own = newest_first(&all_reviews, id);
+            let edges: Vec<Value> = own
+                .iter()
+                .take(2)
+                .map(|r| {
+                    let author = &users[&r.author_id];
+                    json!({ "node": { "id": r.id.to_string(), "author": {
+                        "id": author.id.to_string(),
+                        "displayName": author.display_name,
+                        "role": author.role,
+                    } } })
+                })
+                .collect();
+            json!({ "node": { "id": id,
+                "bare": { "edges": edges },
+                "peeked": { "edges": edges, "pageInfo": { "hasNextPage": own.len() > 2 } },
+            } })
+        })
+        .collect();
+    assert!(
+        products
+            .iter()
+            .any(|p| p["node"]["peeked"]["pageInfo"]["hasNextPage"] == true)
+    );
+    assert_eq!(bare, json!({ "products": { "edges": products } }));
+    assert_eq!(
+        peeked,
+        json!({ "products": { "edges": products, "pageInfo": { "hasNextPage": true } } })
+    );
 }
 
 #[tokio::test]
@@ -270,11 +354,7 @@ async fn each_product_of_a_page_gets_its_own_newest_reviews() {
         .iter()
         .map(|product| {
             let id = product["id"].as_str().unwrap();
-            let mut own: Vec<_> = all_reviews
-                .iter()
-                .filter(|r| r.product_id.to_string() == id)
-                .collect();
-            own.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+            let own = newest_first(&all_reviews, id);
             let page: Vec<Value> = own
                 .iter()
                 .take(2)

@@ -23,6 +23,7 @@ mod helpers;
 mod http_rules;
 mod identity_provider;
 mod large_bodies;
+mod migrations;
 mod outage;
 mod proxy;
 mod scale_out;
