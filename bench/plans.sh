@@ -14,7 +14,7 @@ USER=$(q "SELECT id FROM users ORDER BY id LIMIT 1")
 # (db::window) and for the users loader (db::one_of).
 arr() { echo "'{$(echo "$1" | sed "s/'//g; s/::uuid//g")}'::uuid[]"; }
 PRODUCTS_ARR=$(arr "$PRODUCTS"); USERS_ARR=$(arr "$USERS")
-AUTHORS_ARR=$(q "SELECT quote_literal(array_agg(DISTINCT r.author_id)::text) || '::uuid[]' FROM (SELECT id FROM products WHERE active ORDER BY created_at DESC, id DESC LIMIT 50) p CROSS JOIN LATERAL (SELECT author_id FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC LIMIT 6) r")
+AUTHORS_ARR=$(q "SELECT quote_literal(array_agg(DISTINCT r.author_id)::text) || '::uuid[]' FROM (SELECT id FROM products WHERE active ORDER BY created_at DESC, id DESC LIMIT 50) p CROSS JOIN LATERAL (SELECT author_id FROM reviews WHERE product_id = p.id ORDER BY created_at DESC, id DESC LIMIT 5) r")
 # A page of each parent's children, as PostgreSQL is asked for it (db::window).
 lateral() { echo "SELECT page.* FROM unnest($1) AS parent INNER JOIN LATERAL (SELECT * FROM $2 WHERE $2.$3 = parent.parent ORDER BY created_at DESC, id DESC LIMIT $4) AS page ON TRUE"; }
 CURSOR=$(q "SELECT quote_literal(created_at::text) || ', ' || quote_literal(id::text) FROM orders ORDER BY created_at DESC, id DESC OFFSET 50 LIMIT 1")
@@ -25,12 +25,13 @@ plans=(
   "products, cheapest first|SELECT * FROM products WHERE active = true ORDER BY price_cents ASC, id ASC LIMIT 51"
   "products, search|SELECT * FROM products WHERE active = true AND (LOWER(name) LIKE '%oak%' ESCAPE '\\' OR LOWER(sku) LIKE '%oak%' ESCAPE '\\') ORDER BY created_at DESC, id DESC LIMIT 21"
   "products by id (ProductLoader)|SELECT * FROM products WHERE id IN ($PRODUCTS)"
-  "reviews of 50 products, 5 each (Q2)|$(lateral "$PRODUCTS_ARR" reviews product_id 6)"
+  "reviews of 50 products, 5 each, naming their authors (Q2: no pageInfo asked, so no row past the page)|$(lateral "$PRODUCTS_ARR" reviews product_id 5)"
+  "reviews of 50 products, 5 each and one past the page (pageInfo { hasNextPage } asked)|$(lateral "$PRODUCTS_ARR" reviews product_id 6)"
   "reviews of 50 products, 5 each: the window function SQLite is sent (and PostgreSQL was)|SELECT ranked.* FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY created_at DESC, id DESC) AS rn FROM reviews WHERE product_id IN ($PRODUCTS)) AS ranked WHERE ranked.rn <= 6 ORDER BY ranked.created_at DESC, ranked.id DESC"
   "average ratings|SELECT product_id, SUM(rating), COUNT(id) FROM reviews WHERE product_id IN ($PRODUCTS) GROUP BY product_id"
   "users by id (UserLoader)|SELECT * FROM users WHERE id IN (SELECT unnest($USERS_ARR))"
-  "authors of Q2's reviews (UserLoader)|SELECT id, email, display_name, role, created_at FROM users WHERE id IN (SELECT unnest($AUTHORS_ARR))"
-  "authors of Q2's reviews: the IN list SQLite is sent (and PostgreSQL was; a list of literals plans as = ANY)|SELECT id, email, display_name, role, created_at FROM users WHERE id = ANY($AUTHORS_ARR)"
+  "authors of Q2's reviews, when more than their names is asked (UserLoader)|SELECT id, email, display_name, role, created_at FROM users WHERE id IN (SELECT unnest($AUTHORS_ARR))"
+  "the same authors: the IN list SQLite is sent (and PostgreSQL was; a list of literals plans as = ANY)|SELECT id, email, display_name, role, created_at FROM users WHERE id = ANY($AUTHORS_ARR)"
   "orders, newest first (STAFF)|SELECT * FROM orders ORDER BY created_at DESC, id DESC LIMIT 51"
   "orders, newest first, with their customers (users not cached)|SELECT orders.*, users.id, users.email, users.display_name, users.role, users.created_at FROM orders INNER JOIN users ON orders.user_id = users.id ORDER BY orders.created_at DESC, orders.id DESC LIMIT 51"
   "orders, next page (keyset)|SELECT * FROM orders WHERE (created_at < $AT OR (created_at = $AT AND id < $ID)) ORDER BY created_at DESC, id DESC LIMIT 51"
