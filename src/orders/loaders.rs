@@ -5,8 +5,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_graphql::dataloader::Loader;
 use entity::{order_items, orders, products};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, Iterable, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, Iterable, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -38,10 +37,9 @@ impl Loader<Uuid> for OrderItemsLoader {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let query = order_items::Entity::find()
-            .filter(order_items::Column::OrderId.is_in(keys.iter().copied()))
-            .order_by_asc(order_items::Column::Id);
+            .filter(order_items::Column::OrderId.is_in(keys.iter().copied()));
         let rows = db::rows(query, &self.0).await?;
-        Ok(group_by_parent(keys, rows, |item| item.order_id))
+        Ok(lines_by_order(keys, rows))
     }
 }
 
@@ -55,8 +53,7 @@ pub async fn lines_with_products(
     let query = order_items::Entity::find()
         .inner_join(products::Entity)
         .columns(products::Column::iter())
-        .filter(order_items::Column::OrderId.is_in(order_ids.iter().copied()))
-        .order_by_asc(order_items::Column::Id);
+        .filter(order_items::Column::OrderId.is_in(order_ids.iter().copied()));
     let rows: Vec<(order_items::Model, products::Model)> = db::rows_as(query, db).await?;
     let mut lines = Vec::with_capacity(rows.len());
     let mut products = HashMap::new();
@@ -65,9 +62,24 @@ pub async fn lines_with_products(
         products.entry(product.id).or_insert(product);
     }
     Ok((
-        group_by_parent(order_ids, lines, |line| line.order_id),
+        lines_by_order(order_ids, lines),
         products.into_values().collect(),
     ))
+}
+
+/// The lines of each of `order_ids` (every order gets an entry) in the order
+/// they were added: by id, a UUIDv7. Sorted here, not by the database,
+/// whose sort copied every row read (with its product, when joined) and
+/// cost PostgreSQL a quarter of the statement.
+fn lines_by_order(
+    order_ids: &[Uuid],
+    lines: Vec<order_items::Model>,
+) -> HashMap<Uuid, Vec<order_items::Model>> {
+    let mut by_order = group_by_parent(order_ids, lines, |line| line.order_id);
+    for lines in by_order.values_mut() {
+        lines.sort_unstable_by_key(|line| line.id);
+    }
+    by_order
 }
 
 /// A user's orders, newest first.

@@ -87,37 +87,37 @@ async fn one_request(stream: TcpStream) -> Result<(), String> {
     catalog(&mut sender).await.map(|_| ())
 }
 
-/// Sends catalog queries back to back over one keep-alive connection at a
-/// time until `within` has passed, opening another when the server closes
-/// one, until the server refuses connections.
+/// Sends catalog queries back to back over one keep-alive connection until
+/// `within` has passed or the server closes it (`Connection: close`). It
+/// does not reconnect: a connection opened while the server closes its
+/// listening socket may complete in the kernel after the last accept and be
+/// reset, which no server can prevent; `read_catalog` races that instead.
 pub async fn read_catalog_kept_alive(addr: SocketAddr, tally: Arc<Tally>, within: Duration) {
     let until = Instant::now() + within;
+    let Ok(stream) = TcpStream::connect(addr).await else {
+        tally.refused.fetch_add(1, Ordering::SeqCst);
+        return;
+    };
+    let Ok((mut sender, connection)) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
+    else {
+        tally.refused.fetch_add(1, Ordering::SeqCst);
+        return;
+    };
+    tokio::spawn(connection);
     while Instant::now() < until {
-        let Ok(stream) = TcpStream::connect(addr).await else {
-            tally.refused.fetch_add(1, Ordering::SeqCst);
-            return;
-        };
-        let Ok((mut sender, connection)) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
-        else {
-            tally.refused.fetch_add(1, Ordering::SeqCst);
-            return;
-        };
-        tokio::spawn(connection);
-        while Instant::now() < until {
-            match catalog(&mut sender).await {
-                Ok(Kept::Open) => {
-                    tally.answered.fetch_add(1, Ordering::SeqCst);
-                }
-                Ok(Kept::Closed) => {
-                    tally.answered.fetch_add(1, Ordering::SeqCst);
-                    break;
-                }
-                Err(failure) => {
-                    tally.failed.fetch_add(1, Ordering::SeqCst);
-                    tally.failures.lock().unwrap().push(failure);
-                    return;
-                }
+        match catalog(&mut sender).await {
+            Ok(Kept::Open) => {
+                tally.answered.fetch_add(1, Ordering::SeqCst);
+            }
+            Ok(Kept::Closed) => {
+                tally.answered.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+            Err(failure) => {
+                tally.failed.fetch_add(1, Ordering::SeqCst);
+                tally.failures.lock().unwrap().push(failure);
+                return;
             }
         }
     }
