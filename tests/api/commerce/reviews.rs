@@ -5,7 +5,7 @@ use serde_json::json;
 use super::Shop;
 use crate::helpers::error_code;
 
-const ADD: &str = "mutation($input: AddReviewInput!) { addReview(input: $input) { rating body author { id } product { averageRating } } }";
+const ADD: &str = "mutation($input: AddReviewInput!) { addReview(input: $input) { rating body author { id displayName } product { averageRating } } }";
 
 #[tokio::test]
 async fn a_signed_in_user_reviews_a_product_once() {
@@ -26,7 +26,11 @@ async fn a_signed_in_user_reviews_a_product_once() {
         .json();
     let review = &body["data"]["addReview"];
     assert_eq!(review["body"], "Lovely.");
-    assert_eq!(review["author"]["id"], shop.ada.user_id.as_str());
+    // The name the review keeps is its author's (every test user's).
+    assert_eq!(
+        review["author"],
+        json!({ "id": shop.ada.user_id, "displayName": "Test User" })
+    );
     assert_eq!(review["product"]["averageRating"], 4.0);
     let again = shop
         .app
