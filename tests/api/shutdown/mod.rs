@@ -13,7 +13,7 @@ use std::{
 
 use axum::body::Bytes;
 use http_body_util::{BodyExt, Empty};
-use hyper::Request;
+use hyper::{Request, StatusCode, client::conn::http1::SendRequest, header::CONNECTION};
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::{io::AsyncWriteExt, net::TcpStream, task::JoinHandle};
@@ -135,6 +135,77 @@ async fn sigterm_answers_the_requests_already_sent_over_keep_alive_connections()
     assert_eq!(tally.failed(), 0, "{}", tally.summary());
     assert!(status.success(), "{status}; log:\n{log}");
     assert!(took < Duration::from_secs(GRACE_SECS), "{took:?}");
+}
+
+/// A keep-alive connection that has answered a request, ready for the next.
+async fn kept_alive(server: &Server) -> SendRequest<Empty<Bytes>> {
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let (status, _) = get(&mut sender, "/healthz").await.unwrap();
+    assert_eq!(status, 200);
+    sender
+}
+
+/// GET `path` over `sender`'s connection: the status and whether the
+/// server closes the connection after it.
+async fn get(
+    sender: &mut SendRequest<Empty<Bytes>>,
+    path: &str,
+) -> Result<(StatusCode, bool), hyper::Error> {
+    let request = Request::get(path)
+        .header("host", "127.0.0.1")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await?;
+    let closes = response
+        .headers()
+        .get(CONNECTION)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
+    let status = response.status();
+    response.into_body().collect().await?;
+    Ok((status, closes))
+}
+
+#[tokio::test]
+async fn a_request_sent_on_an_idle_keep_alive_connection_as_shutdown_begins_is_answered() {
+    let app = TestApp::spawn().await;
+    let server = Server::start(app.database_url(), GRACE_SECS).await;
+    let mut idle = kept_alive(&server).await;
+    let mut probe = kept_alive(&server).await;
+
+    server.terminate();
+    let signalled = Instant::now();
+    // The probe's connection learns when draining has begun: only then does
+    // an answer close the connection (readiness turns 503 too). Probes go
+    // back to back, so it is never idle for long.
+    loop {
+        let (status, closes) = get(&mut probe, "/readyz")
+            .await
+            .expect("every probe is answered");
+        if closes {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK, "ready until it drains");
+        assert!(signalled.elapsed() < MINUTE, "the server never drained");
+    }
+    // The idle connection was idle as draining began. A request on it a
+    // moment later (well within the half second a server keeps such a
+    // connection) is one a client may have sent before it could know.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let answer = get(&mut idle, "/healthz").await;
+    let (status, took, log) = server
+        .exit(signalled, Duration::from_secs(GRACE_SECS + 5))
+        .await;
+
+    assert!(
+        matches!(answer, Ok((StatusCode::OK, true))),
+        "answered with Connection: close, got {answer:?}"
+    );
+    assert!(status.success(), "{status}; log:\n{log}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
 }
 
 #[tokio::test]
