@@ -16,12 +16,17 @@ use crate::{
     orders, reviews,
 };
 
-/// Whether `node` (a `User` selection) reads more of its users than their
-/// id and display name: what a review's author holds without a load.
+/// The fields of a `User` that a review's author answers without its
+/// profile: its id, the name the review keeps, and its connections.
+const WITHOUT_PROFILE: [&str; 5] = ["id", "displayName", "orders", "reviews", "__typename"];
+
+/// Whether `node` (a `User` selection) reads any field of its users beyond
+/// [`WITHOUT_PROFILE`]; a field added to `User` later counts as needing it.
 pub fn needs_profile(node: &Lookahead<'_>) -> bool {
-    ["email", "role", "createdAt"]
-        .iter()
-        .any(|field| node.field(field).exists())
+    node.selection_fields().iter().any(|user| {
+        user.selection_set()
+            .any(|field| !WITHOUT_PROFILE.contains(&field.name()))
+    })
 }
 
 /// Loads the connections `node` (a `User` selection) needs for the users
