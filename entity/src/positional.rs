@@ -187,7 +187,8 @@ impl<M: Positional> FromQueryResult for ByPosition<M> {
 
 /// Implements [`Positional`] for a model whose fields, in the order given,
 /// are its select list. `columns: Entity` also emits a test that the fields
-/// are the entity's columns in order (a full model); a partial model is
+/// are the entity's columns in order (a full model), and `select: COLUMNS`
+/// that they are the columns a join selects for it; a partial model is
 /// checked by its own test against the statement `select_cols` builds.
 #[macro_export]
 macro_rules! positional {
@@ -218,6 +219,21 @@ macro_rules! positional {
                 let columns: Vec<&str> = <super::$entity as sea_orm::EntityTrait>::Column::iter()
                     .map(|c| c.as_str())
                     .collect();
+                assert_eq!(fields.as_slice(), columns.as_slice());
+            }
+        }
+    };
+    ($model:ident { $($field:ident),+ $(,)? }, select: $columns:expr) => {
+        $crate::positional!($model { $($field),+ });
+
+        #[cfg(test)]
+        mod positional_select {
+            use sea_orm::IdenStatic;
+
+            #[test]
+            fn fields_follow_the_selected_columns() {
+                let fields = [$(stringify!($field)),+];
+                let columns: Vec<&str> = $columns.iter().map(|c| c.as_str()).collect();
                 assert_eq!(fields.as_slice(), columns.as_slice());
             }
         }

@@ -20,6 +20,28 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+/// What an order line shows of its product unless more is asked: the
+/// columns a list of orders selects (beside the id, which the line holds).
+/// Reading only these keeps the join of many lines with their products
+/// narrow; the product's other fields load the whole row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub sku: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+}
+
+impl Summary {
+    /// The columns of a summary, in the order of its fields.
+    pub const COLUMNS: [Column; 4] = [
+        Column::Sku,
+        Column::Name,
+        Column::PriceCents,
+        Column::Currency,
+    ];
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::order_items::Entity")]
@@ -43,3 +65,4 @@ impl Related<super::reviews::Entity> for Entity {
 impl ActiveModelBehavior for ActiveModel {}
 
 crate::positional!(Model { id, sku, name, description, price_cents, currency, stock, active, created_at, updated_at }, columns: Entity);
+crate::positional!(Summary { sku, name, price_cents, currency }, select: super::Summary::COLUMNS);

@@ -11,7 +11,7 @@ use crate::{
         Loaders,
         loaders::prime,
         paged::PageKey,
-        prime::{pages, shown},
+        prime::{pages, selects_beyond, shown},
     },
     orders, reviews,
 };
@@ -23,10 +23,7 @@ const WITHOUT_PROFILE: [&str; 5] = ["id", "displayName", "orders", "reviews", "_
 /// Whether `node` (a `User` selection) reads any field of its users beyond
 /// [`WITHOUT_PROFILE`]; a field added to `User` later counts as needing it.
 pub fn needs_profile(node: &Lookahead<'_>) -> bool {
-    node.selection_fields().iter().any(|user| {
-        user.selection_set()
-            .any(|field| !WITHOUT_PROFILE.contains(&field.name()))
-    })
+    selects_beyond(node, &WITHOUT_PROFILE)
 }
 
 /// Loads the connections `node` (a `User` selection) needs for the users

@@ -25,11 +25,11 @@ impl CatalogQuery {
             .await
             .extend()?;
         if let Some(row) = &row {
-            prime::products(ctx, &ctx.look_ahead(), std::slice::from_ref(row))
+            prime::products(ctx, &ctx.look_ahead(), &[row.id])
                 .await
                 .extend()?;
         }
-        Ok(row.map(Product))
+        Ok(row.map(Product::new))
     }
 
     /// Products the viewer may see (active ones, unless STAFF or ADMIN), a page at a time.
@@ -49,8 +49,12 @@ impl CatalogQuery {
             .await
             .extend()?;
         let node = ctx.look_ahead().field("edges").field("node");
-        let shown = &rows[..rows.len().min(page.first as usize)];
-        prime::products(ctx, &node, shown).await.extend()?;
+        let shown: Vec<_> = rows
+            .iter()
+            .take(page.first as usize)
+            .map(|p| p.id)
+            .collect();
+        prime::products(ctx, &node, &shown).await.extend()?;
         Ok(Connection::build(
             rows,
             &page,

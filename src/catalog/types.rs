@@ -1,10 +1,11 @@
 //! GraphQL types of the catalog.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt};
 use chrono::{DateTime, Utc};
 use entity::products;
+use uuid::Uuid;
 
 use crate::{
     error::AppError,
@@ -20,11 +21,72 @@ use crate::{
 };
 
 /// Something the shop sells.
-pub struct Product(pub Arc<products::Model>);
+pub struct Product {
+    id: Uuid,
+    known: Known,
+}
+
+/// What a `Product` holds of its row.
+enum Known {
+    /// The whole row.
+    Row(Arc<products::Model>),
+    /// An order line's summary; the row loads for the first field beyond it
+    /// (primed when a list of orders selects one).
+    Summary {
+        summary: Arc<products::Summary>,
+        row: OnceLock<Arc<products::Model>>,
+    },
+}
+
+impl Product {
+    pub fn new(row: Arc<products::Model>) -> Self {
+        Self {
+            id: row.id,
+            known: Known::Row(row),
+        }
+    }
+
+    /// The product `id` of an order line, as the line's summary shows it.
+    pub fn summary(id: Uuid, summary: Arc<products::Summary>) -> Self {
+        Self {
+            id,
+            known: Known::Summary {
+                summary,
+                row: OnceLock::new(),
+            },
+        }
+    }
+
+    /// A field of the summary, from the row when the product holds it.
+    fn shown<T: ?Sized>(
+        &self,
+        row: fn(&products::Model) -> &T,
+        summary: fn(&products::Summary) -> &T,
+    ) -> &T {
+        match &self.known {
+            Known::Row(whole) => row(whole),
+            Known::Summary { summary: held, .. } => summary(held),
+        }
+    }
+
+    /// The whole row: held, or loaded by the first field that needs it.
+    async fn row(&self, ctx: &Context<'_>) -> async_graphql::Result<&products::Model> {
+        let row = match &self.known {
+            Known::Row(row) => return Ok(row),
+            Known::Summary { row, .. } => row,
+        };
+        if let Some(row) = row.get() {
+            return Ok(row);
+        }
+        let loaders = ctx.data::<Loaders>()?;
+        let loaded = loaders.products.one(self.id, "product").await.extend()?;
+        Ok(row.get_or_init(|| loaded))
+    }
+}
 
 impl From<products::Model> for Product {
     fn from(row: products::Model) -> Self {
-        Self(Arc::new(row))
+        Self::new(Arc::new(row))
     }
 }
 
@@ -33,47 +95,47 @@ impl From<products::Model> for Product {
 impl Product {
     /// Unique id of the product.
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.id.to_string())
     }
 
     /// Stock-keeping unit: unique, upper-case letters, digits and dashes.
     async fn sku(&self) -> &str {
-        &self.0.sku
+        self.shown(|r| &r.sku, |s| &s.sku)
     }
 
     /// Name shown to shoppers.
     async fn name(&self) -> &str {
-        &self.0.name
+        self.shown(|r| &r.name, |s| &s.name)
     }
 
     /// Longer description; may be empty.
-    async fn description(&self) -> &str {
-        &self.0.description
+    async fn description(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        Ok(&self.row(ctx).await?.description)
     }
 
     /// Price in the smallest unit of `currency` (cents).
     async fn price_cents(&self) -> async_graphql::Result<i32> {
-        cents(self.0.price_cents).extend()
+        cents(*self.shown(|r| &r.price_cents, |s| &s.price_cents)).extend()
     }
 
     /// ISO 4217 currency code, such as EUR.
     async fn currency(&self) -> &str {
-        &self.0.currency
+        self.shown(|r| &r.currency, |s| &s.currency)
     }
 
     /// Units in stock; never negative.
-    async fn stock(&self) -> i32 {
-        self.0.stock
+    async fn stock(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
+        Ok(self.row(ctx).await?.stock)
     }
 
     /// Whether the product is for sale. Inactive products are visible to STAFF and ADMIN only.
-    async fn active(&self) -> bool {
-        self.0.active
+    async fn active(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.row(ctx).await?.active)
     }
 
     /// When the product was created.
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self, ctx: &Context<'_>) -> async_graphql::Result<DateTime<Utc>> {
+        Ok(self.row(ctx).await?.created_at)
     }
 
     /// The product's reviews, newest first.
@@ -85,7 +147,7 @@ impl Product {
     ) -> async_graphql::Result<Connection<Review>> {
         let page = page_of(ctx, first, after.as_deref(), reviews::CURSOR_TAG).extend()?;
         let key = PageKey {
-            parent: self.0.id,
+            parent: self.id,
             page,
         };
         let loaders = ctx.data::<Loaders>()?;
@@ -104,7 +166,7 @@ impl Product {
         let loaders = ctx.data::<Loaders>()?;
         let rating = loaders
             .ratings
-            .load_one(self.0.id)
+            .load_one(self.id)
             .await
             .map_err(AppError::from);
         Ok(rating.extend()?.flatten())

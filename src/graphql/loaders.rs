@@ -17,10 +17,11 @@
 use std::{
     collections::HashMap,
     hash::Hash,
-    sync::{Arc, PoisonError, RwLock},
+    sync::{Arc, PoisonError, RwLock, RwLockReadGuard},
 };
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::products;
 use sea_orm::{DatabaseConnection, DbErr};
 use tracing::Instrument;
 use uuid::Uuid;
@@ -44,6 +45,9 @@ pub type Cached<T> = DataLoader<T, HashMapCache>;
 pub struct Loaders {
     /// Products by id, whatever their status.
     pub products: ById<ProductLoader>,
+    /// What order lines show of their products, read with the lines when
+    /// nothing more is selected (the rest of a product loads its row).
+    pub product_summaries: Primed<Arc<products::Summary>>,
     /// Average rating by product id.
     pub ratings: Cached<RatingLoader>,
     /// A page of a product's reviews.
@@ -76,6 +80,7 @@ impl Loaders {
                 },
                 counter,
             )),
+            product_summaries: Primed::default(),
             ratings: cached(RatingLoader(db.clone()), counter),
             reviews_by_product: cached(Paged::new(db.clone()), counter),
             reviews_by_author: cached(Paged::new(db.clone()), counter),
@@ -104,6 +109,7 @@ impl Loaders {
     ) -> Self {
         let mut loaders = Self::new(db, entities, counter);
         loaders.products.forgetful();
+        loaders.product_summaries.forgetful();
         loaders.users.forgetful();
         loaders.ratings.enable_all_cache(false);
         loaders.reviews_by_product.enable_all_cache(false);
@@ -180,8 +186,7 @@ where
 /// (locks, a batch map and a copy of the key per call).
 pub struct ById<L: Loader<Uuid>> {
     loader: Cached<L>,
-    primed: RwLock<HashMap<Uuid, L::Value>>,
-    remember: bool,
+    primed: Primed<L::Value>,
 }
 
 impl<L> ById<L>
@@ -191,26 +196,19 @@ where
     fn new(loader: Cached<L>) -> Self {
         Self {
             loader,
-            primed: RwLock::default(),
-            remember: true,
+            primed: Primed::default(),
         }
     }
 
     /// Keeps nothing between loads, for loaders that must see current rows.
     fn forgetful(&mut self) {
         self.loader.enable_all_cache(false);
-        self.remember = false;
+        self.primed.forgetful();
     }
 
     /// The row `id`, if it exists.
     pub async fn find(&self, id: Uuid) -> Result<Option<L::Value>, AppError> {
-        let primed = self
-            .primed
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
-            .cloned();
-        match primed {
+        match self.primed.get(id) {
             Some(row) => Ok(Some(row)),
             // Boxed: DataLoader's future is large, and every field future
             // that held it inline would be moved around by the executor.
@@ -228,17 +226,7 @@ where
     /// loaders live for one operation, and only queries prime. Two lists
     /// priming the same ids at once may both load them; the later rows win.
     pub async fn prime(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, L::Value>, AppError> {
-        let mut rows = HashMap::with_capacity(ids.len());
-        let mut missing = Vec::new();
-        {
-            let held = self.primed.read().unwrap_or_else(PoisonError::into_inner);
-            for id in ids {
-                match held.get(id) {
-                    Some(row) => drop(rows.insert(*id, row.clone())),
-                    None => missing.push(*id),
-                }
-            }
-        }
+        let (mut rows, missing) = self.primed.held(ids);
         if !missing.is_empty() {
             let loaded = self.loader.loader().load(&missing).await?;
             self.put(loaded.iter().map(|(id, row)| (*id, row.clone())));
@@ -249,9 +237,59 @@ where
 
     /// Keeps rows another statement loaded (a join) for `find` and `one`.
     pub fn put(&self, rows: impl IntoIterator<Item = (Uuid, L::Value)>) {
-        if self.remember {
-            let mut primed = self.primed.write().unwrap_or_else(PoisonError::into_inner);
-            primed.extend(rows);
+        self.primed.put(rows);
+    }
+}
+
+/// Values by id that a list resolver primed or read in a join, for one
+/// request (or for none: see [`Loaders::uncached`]).
+pub struct Primed<V> {
+    values: RwLock<HashMap<Uuid, V>>,
+    remember: bool,
+}
+
+impl<V> Default for Primed<V> {
+    fn default() -> Self {
+        Self {
+            values: RwLock::default(),
+            remember: true,
         }
+    }
+}
+
+impl<V: Clone> Primed<V> {
+    fn forgetful(&mut self) {
+        self.remember = false;
+    }
+
+    /// The value of `id`, if held.
+    pub fn get(&self, id: Uuid) -> Option<V> {
+        self.read().get(&id).cloned()
+    }
+
+    /// The values of `ids` held, and the ids of those not held.
+    fn held(&self, ids: &[Uuid]) -> (HashMap<Uuid, V>, Vec<Uuid>) {
+        let held = self.read();
+        let mut values = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match held.get(id) {
+                Some(value) => drop(values.insert(*id, value.clone())),
+                None => missing.push(*id),
+            }
+        }
+        (values, missing)
+    }
+
+    /// Keeps `values` for `get` (unless forgetful).
+    pub fn put(&self, values: impl IntoIterator<Item = (Uuid, V)>) {
+        if self.remember {
+            let mut held = self.values.write().unwrap_or_else(PoisonError::into_inner);
+            held.extend(values);
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, HashMap<Uuid, V>> {
+        self.values.read().unwrap_or_else(PoisonError::into_inner)
     }
 }

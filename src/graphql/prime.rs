@@ -7,6 +7,17 @@ use uuid::Uuid;
 
 use crate::{graphql::pagination::asks_next_page, paging::PageArgs};
 
+/// Whether any selection of `node` reads a field not in `answered`: the
+/// fields an object answers from what it was built with. A field added to
+/// the type later counts as needing more.
+pub fn selects_beyond(node: &Lookahead<'_>, answered: &[&str]) -> bool {
+    node.selection_fields().iter().any(|object| {
+        object
+            .selection_set()
+            .any(|field| !answered.contains(&field.name()))
+    })
+}
+
 /// The distinct ids `key` picks from `rows`, in first-seen order.
 pub fn unique<R>(rows: &[R], key: impl Fn(&R) -> Uuid) -> Vec<Uuid> {
     let mut seen = HashSet::with_capacity(rows.len());

@@ -9,7 +9,11 @@ use std::sync::Arc;
 use async_graphql::{Context, Lookahead};
 use entity::orders;
 
-use super::{OrderFilter, loaders::lines_with_products, service};
+use super::{
+    OrderFilter,
+    loaders::{lines_with_products, lines_with_summaries},
+    service,
+};
 use crate::{
     accounts,
     auth::Viewer,
@@ -71,23 +75,32 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
     let items = node.field("items");
     let product = items.field("product");
     if product.exists() && !state.caches.entities.holds_products() {
-        // Without the entity cache, the lines come with their products,
-        // every one read now, replacing any the request held.
-        let (lines, products) = lines_with_products(&state.db, &ids).await?;
-        loaders.order_items.put(lines);
-        let products: Vec<_> = products.into_iter().map(Arc::new).collect();
-        loaders
-            .products
-            .put(products.iter().map(|p| (p.id, p.clone())));
+        // Without the entity cache, the lines come with their products (or
+        // only their summaries, when nothing more is selected), every one
+        // read now, replacing any the request held.
+        let products: Vec<_> = if catalog::prime::needs_row(&product) {
+            let (lines, products) = lines_with_products(&state.db, &ids).await?;
+            loaders.order_items.put(lines);
+            let ids = products.keys().copied().collect();
+            loaders
+                .products
+                .put(products.into_iter().map(|(id, p)| (id, Arc::new(p))));
+            ids
+        } else {
+            let (lines, summaries) = lines_with_summaries(&state.db, &ids).await?;
+            loaders.order_items.put(lines);
+            let ids = summaries.keys().copied().collect();
+            loaders
+                .product_summaries
+                .put(summaries.into_iter().map(|(id, s)| (id, Arc::new(s))));
+            ids
+        };
         Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
     } else if items.exists() {
         let items_of = children(loaders.order_items.prime(&ids).await?);
         if product.exists() {
-            let products = loaders
-                .products
-                .prime(&unique(&items_of, |i| i.product_id))
-                .await?;
-            let products: Vec<_> = products.into_values().collect();
+            let products = unique(&items_of, |i| i.product_id);
+            loaders.products.prime(&products).await?;
             Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
         }
     }

@@ -96,13 +96,12 @@ impl OrderItem {
 
     /// The product ordered; resolves whatever the product's status.
     async fn product(&self, ctx: &Context<'_>) -> async_graphql::Result<Product> {
-        let loaders = ctx.data::<Loaders>()?;
-        let product = loaders
-            .products
-            .one(self.0.product_id, "product")
-            .await
-            .extend()?;
-        Ok(Product(product))
+        let (loaders, id) = (ctx.data::<Loaders>()?, self.0.product_id);
+        if let Some(summary) = loaders.product_summaries.get(id) {
+            return Ok(Product::summary(id, summary));
+        }
+        let product = loaders.products.one(id, "product").await.extend()?;
+        Ok(Product::new(product))
     }
 }
 

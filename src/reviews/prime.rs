@@ -33,12 +33,9 @@ pub async fn reviews(
     }
     let product = node.field("product");
     if product.exists() {
-        let products = loaders
-            .products
-            .prime(&unique(rows, |r| r.product_id))
-            .await?;
-        let products: Vec<_> = products.into_values().collect();
-        Box::pin(catalog::prime::products(ctx, &product, &products)).await?;
+        let ids = unique(rows, |r| r.product_id);
+        loaders.products.prime(&ids).await?;
+        Box::pin(catalog::prime::products(ctx, &product, &ids)).await?;
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ impl Review {
             .one(self.0.product_id, "product")
             .await
             .extend()?;
-        Ok(Product(product))
+        Ok(Product::new(product))
     }
 }
 

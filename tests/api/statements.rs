@@ -160,7 +160,7 @@ async fn orders_with_customer_items_products_and_payments_cost_three_statements_
             ORDER_STATEMENTS,
             "orders(first: {first})"
         );
-        assert_relations_as_read_alone(&app, token, orders).await;
+        assert_relations_as_read_alone(&app, token, orders, WHOLE_PRODUCT).await;
     }
     let query = orders_query();
     let requests = (0..32).map(|i| {
@@ -178,11 +178,22 @@ const WHOLE_PRODUCT: &str = "fragment Whole on Product {
   id sku name description priceCents currency stock active createdAt
 }";
 
-/// Each order's customer and each line's product, read with the order, are
-/// what `user(id:)` and `product(id:)` read on their own.
-async fn assert_relations_as_read_alone(app: &TestApp, token: Option<&str>, orders: &[Value]) {
+/// What a list of orders usually shows of its lines' products (Q1 of
+/// bench/README.md): the fields their summaries answer.
+const PRODUCT_SUMMARY: &str = "fragment Summary on Product { id sku name priceCents currency }";
+
+/// Each order's customer (`id displayName email role createdAt`) and each
+/// line's product (as `fragment`, which `items { product }` spreads), read
+/// with the order, are what `user(id:)` and `product(id:)` read on their own.
+async fn assert_relations_as_read_alone(
+    app: &TestApp,
+    token: Option<&str>,
+    orders: &[Value],
+    fragment: &str,
+) {
     let user = "query($id: ID!) { user(id: $id) { id displayName email role createdAt } }";
-    let query = format!("query($id: ID!) {{ product(id: $id) {{ ...Whole }} }} {WHOLE_PRODUCT}");
+    let name = fragment.split_whitespace().nth(1).unwrap();
+    let query = format!("query($id: ID!) {{ product(id: $id) {{ ...{name} }} }} {fragment}");
     let query = query.as_str();
     for order in orders {
         let customer = &order["node"]["customer"];
@@ -198,6 +209,103 @@ async fn assert_relations_as_read_alone(app: &TestApp, token: Option<&str>, orde
             assert_eq!(&alone.json()["data"]["product"], product);
         }
     }
+}
+
+/// `orders(first:)` selecting `customer { … }` and `items { product { … } }`.
+fn orders_with_products(selection: &str, fragment: &str) -> String {
+    format!(
+        "query($first: Int!) {{ orders(first: $first) {{ edges {{ node {{
+            id customer {{ id displayName email role createdAt }}
+            items {{ quantity product {{ {selection} }} }}
+        }} }} }} }} {fragment}"
+    )
+}
+
+/// Sends `query` for the first `first` orders with `token`; the orders, and
+/// the statements they cost.
+async fn orders_as(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    first: usize,
+) -> (Vec<Value>, u64) {
+    let response = app
+        .graphql_as(token, query, json!({ "first": first }))
+        .await;
+    let body = response.json();
+    assert!(body.get("errors").is_none(), "{body}");
+    let orders = body["data"]["orders"]["edges"].as_array().unwrap().clone();
+    assert_eq!(orders.len(), first);
+    (orders, response.statements())
+}
+
+#[tokio::test]
+async fn orders_lines_show_their_products_summaries_as_the_products_read_alone() {
+    let app = TestApp::seeded_uncached().await;
+    let admin = app
+        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
+        .await;
+    let token = Some(admin.access_token.as_str());
+    let query = orders_with_products("...Summary", PRODUCT_SUMMARY);
+    for first in [5, 50] {
+        let (orders, statements) = orders_as(&app, token, &query, first).await;
+        // the orders with their customers, the lines with their summaries
+        assert_eq!(statements, 2, "orders(first: {first})");
+        assert_relations_as_read_alone(&app, token, &orders, PRODUCT_SUMMARY).await;
+    }
+}
+
+#[tokio::test]
+async fn a_lines_product_asked_for_more_than_its_summary_in_a_fragment_is_read_whole_with_the_lines()
+ {
+    let app = TestApp::seeded_uncached().await;
+    let fragment = "fragment More on Product { id name ... on Product { description stock } }";
+    let query = orders_with_products("sku ...More", fragment);
+    let admin = app
+        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
+        .await;
+    let token = Some(admin.access_token.as_str());
+    let (orders, statements) = orders_as(&app, token, &query, 20).await;
+    // the orders with their customers, the lines with their whole products:
+    // loading the rows after the summaries would cost a third
+    assert_eq!(statements, 2);
+    let fragment = "fragment Same on Product { sku id name description stock }";
+    assert_relations_as_read_alone(&app, token, &orders, fragment).await;
+}
+
+#[tokio::test]
+async fn aliases_showing_a_lines_summary_and_its_whole_product_each_answer_as_read_alone() {
+    let app = TestApp::seeded_uncached().await;
+    let query = format!(
+        "query($first: Int!) {{
+            orders(first: $first) {{ edges {{ node {{
+                id customer {{ id displayName email role createdAt }}
+                items {{ product {{ ...Summary reviews(first: 2) {{ edges {{ node {{ rating }} }} }} }} }}
+            }} }} }}
+            whole: orders(first: $first) {{ edges {{ node {{
+                id customer {{ id displayName email role createdAt }}
+                items {{ product {{ ...Whole }} }}
+            }} }} }}
+        }} {PRODUCT_SUMMARY} {WHOLE_PRODUCT}"
+    );
+    let admin = app
+        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
+        .await;
+    let token = Some(admin.access_token.as_str());
+    let response = app.graphql_as(token, &query, json!({ "first": 10 })).await;
+    let body = response.json();
+    assert!(body.get("errors").is_none(), "{body}");
+    // per alias: the orders with their customers, the lines with their
+    // products (summaries, whole rows); and the summaries' products' reviews
+    assert_eq!(response.statements(), 5);
+    let summaries = body["data"]["orders"]["edges"].as_array().unwrap();
+    let whole = body["data"]["whole"]["edges"].as_array().unwrap();
+    assert_eq!(summaries.len(), 10);
+    assert_relations_as_read_alone(&app, token, whole, WHOLE_PRODUCT).await;
+    let with_reviews = format!(
+        "fragment WithReviews on Product {{ ...Summary reviews(first: 2) {{ edges {{ node {{ rating }} }} }} }} {PRODUCT_SUMMARY}"
+    );
+    assert_relations_as_read_alone(&app, token, summaries, &with_reviews).await;
 }
 
 #[tokio::test]
@@ -258,7 +366,7 @@ async fn a_customers_own_orders_come_with_their_customer_and_products_page_by_pa
         assert_eq!(order["status"], "PENDING");
         assert_eq!(order["customer"]["id"], customer.user_id.as_str());
         assert_eq!(order["customer"]["email"], customer.email.as_str());
-        assert_relations_as_read_alone(&app, token, &edges).await;
+        assert_relations_as_read_alone(&app, token, &edges, WHOLE_PRODUCT).await;
         seen.push(order["id"].clone());
         after = edge["cursor"].clone();
     }
