@@ -21,7 +21,7 @@ CURSOR=$(q "SELECT quote_literal(created_at::text) || ', ' || quote_literal(id::
 AT=${CURSOR%%, *}; ID=${CURSOR##*, }
 
 plans=(
-  "products, newest first (products, product(id) lists)|SELECT * FROM products WHERE active = true ORDER BY created_at DESC, id DESC LIMIT 51"
+  "products, newest first (Q2: no pageInfo asked, so no row past the page)|SELECT * FROM products WHERE active = true ORDER BY created_at DESC, id DESC LIMIT 50"
   "products, cheapest first|SELECT * FROM products WHERE active = true ORDER BY price_cents ASC, id ASC LIMIT 51"
   "products, search|SELECT * FROM products WHERE active = true AND (LOWER(name) LIKE '%oak%' ESCAPE '\\' OR LOWER(sku) LIKE '%oak%' ESCAPE '\\') ORDER BY created_at DESC, id DESC LIMIT 21"
   "products by id (ProductLoader)|SELECT * FROM products WHERE id IN ($PRODUCTS)"
@@ -38,7 +38,8 @@ plans=(
   "orders of one customer|SELECT * FROM orders WHERE user_id = '$USER' ORDER BY created_at DESC, id DESC LIMIT 21"
   "orders of 50 users (User.orders)|$(lateral "$USERS_ARR" orders user_id 21)"
   "items of 50 orders (sorted by the server)|SELECT * FROM order_items WHERE order_id IN ($ORDERS)"
-  "items of 50 orders with their products (products not cached; sorted by the server)|SELECT order_items.*, products.* FROM order_items INNER JOIN products ON order_items.product_id = products.id WHERE order_items.order_id IN ($ORDERS)"
+  "items of 50 orders with their products' summaries (Q1: products not cached, nothing beyond id, sku, name, priceCents and currency selected; sorted by the server)|SELECT order_items.*, products.sku, products.name, products.price_cents, products.currency FROM order_items INNER JOIN products ON order_items.product_id = products.id WHERE order_items.order_id IN ($ORDERS)"
+  "items of 50 orders with their whole products (products not cached, more of them selected; sorted by the server)|SELECT order_items.*, products.* FROM order_items INNER JOIN products ON order_items.product_id = products.id WHERE order_items.order_id IN ($ORDERS)"
   "payments of 50 orders|SELECT * FROM payments WHERE order_id IN ($ORDERS) ORDER BY created_at, id"
   "reviews of 50 authors (User.reviews)|$(lateral "$USERS_ARR" reviews author_id 21)"
   "users, newest first (ADMIN)|SELECT * FROM users ORDER BY created_at DESC, id DESC LIMIT 21"

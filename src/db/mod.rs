@@ -14,8 +14,9 @@ use entity::{ByPosition, Positional};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, PartialModelTrait, QuerySelect, Select,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, FromQueryResult, PartialModelTrait,
+    QuerySelect, QueryTrait, Select, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
     sea_query::{Func, Query, SimpleExpr},
 };
 use uuid::Uuid;
@@ -101,8 +102,43 @@ where
     E: EntityTrait,
     M: Positional,
 {
-    let rows = select.into_model::<ByPosition<M>>().all(db).await?;
+    let statement = statement(select, db.get_database_backend());
+    let rows = ByPosition::<M>::find_by_statement(statement)
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|row| row.0).collect())
+}
+
+/// The statement of `select`. On PostgreSQL its trailing `LIMIT` (a page's
+/// size) is written into the text rather than sent as a parameter: with a
+/// parameter, a prepared statement's generic plan is costed for a tenth of
+/// the table, which for a join (the orders with their customers) costs more
+/// than planning again, so PostgreSQL planned every run anew (0.29 ms per
+/// call against 0.19 with the literal, bench/plans.md). Page sizes are
+/// bounded (1 to 101 rows), and so are the texts of a list.
+fn statement<E: EntityTrait>(select: Select<E>, backend: DbBackend) -> Statement {
+    let mut statement = select.build(backend);
+    if backend == DbBackend::Postgres {
+        literal_limit(&mut statement);
+    }
+    statement
+}
+
+/// Writes the trailing `LIMIT $n` of `statement` as `LIMIT <value>`, when
+/// its last parameter is that limit; leaves any other statement as it is.
+fn literal_limit(statement: &mut Statement) {
+    let Some(values) = &mut statement.values else {
+        return;
+    };
+    let placeholder = format!(" LIMIT ${}", values.0.len());
+    let Some(Value::BigUnsigned(Some(limit))) = values.0.last() else {
+        return;
+    };
+    let Some(sql) = statement.sql.strip_suffix(&placeholder) else {
+        return;
+    };
+    statement.sql = format!("{sql} LIMIT {limit}");
+    values.0.pop();
 }
 
 /// The rows of `select` as the partial model `M`, decoded by position.
@@ -158,4 +194,40 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use entity::orders;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn a_pages_limit_is_written_into_the_statement_on_postgres_only() {
+        let user = Uuid::now_v7();
+        let page = || {
+            orders::Entity::find()
+                .filter(orders::Column::UserId.eq(user))
+                .limit(51)
+        };
+        let postgres = statement(page(), DbBackend::Postgres);
+        assert!(
+            postgres
+                .sql
+                .ends_with(r#"WHERE "orders"."user_id" = $1 LIMIT 51"#)
+        );
+        assert_eq!(postgres.values.map(|v| v.0), Some(vec![Value::from(user)]));
+        let sqlite = statement(page(), DbBackend::Sqlite);
+        assert!(sqlite.sql.ends_with(" LIMIT ?"), "{}", sqlite.sql);
+        assert_eq!(sqlite.values.map(|v| v.0.len()), Some(2));
+    }
+
+    #[test]
+    fn a_statement_without_a_trailing_limit_is_left_as_it_is() {
+        let query = orders::Entity::find().filter(orders::Column::TotalCents.eq(51u64));
+        let built = statement(query.clone(), DbBackend::Postgres);
+        assert_eq!(built, query.build(DbBackend::Postgres));
+    }
 }
