@@ -199,7 +199,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 #[cfg(test)]
 mod tests {
     use entity::orders;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    use sea_orm::{ColumnTrait, EntityTrait, PartialModelTrait, QueryFilter, QuerySelect};
     use uuid::Uuid;
 
     use super::*;
@@ -225,9 +225,23 @@ mod tests {
     }
 
     #[test]
+    fn the_limit_of_a_join_is_written_into_the_statement() {
+        let page = orders::Entity::find()
+            .inner_join(entity::users::Entity)
+            .limit(50);
+        let page = entity::users::Profile::select_cols(page);
+        let built = statement(page, DbBackend::Postgres);
+        assert!(built.sql.ends_with(" LIMIT 50"), "{}", built.sql);
+        assert_eq!(built.values.map(|v| v.0.len()), Some(0));
+    }
+
+    #[test]
     fn a_statement_without_a_trailing_limit_is_left_as_it_is() {
-        let query = orders::Entity::find().filter(orders::Column::TotalCents.eq(51u64));
-        let built = statement(query.clone(), DbBackend::Postgres);
-        assert_eq!(built, query.build(DbBackend::Postgres));
+        let unlimited = orders::Entity::find().filter(orders::Column::TotalCents.eq(51u64));
+        let offset = orders::Entity::find().limit(20).offset(40);
+        for query in [unlimited, offset] {
+            let built = statement(query.clone(), DbBackend::Postgres);
+            assert_eq!(built, query.build(DbBackend::Postgres));
+        }
     }
 }

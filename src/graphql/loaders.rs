@@ -208,12 +208,17 @@ where
 
     /// The row `id`, if it exists.
     pub async fn find(&self, id: Uuid) -> Result<Option<L::Value>, AppError> {
-        match self.primed.get(id) {
+        match self.held(id) {
             Some(row) => Ok(Some(row)),
             // Boxed: DataLoader's future is large, and every field future
             // that held it inline would be moved around by the executor.
             None => Ok(Box::pin(self.loader.load_one(id)).await?),
         }
+    }
+
+    /// The row `id` if a list primed it or read it in a join; never loads.
+    pub fn held(&self, id: Uuid) -> Option<L::Value> {
+        self.primed.get(id)
     }
 
     /// The row `id`, which must exist (a foreign key points at it).

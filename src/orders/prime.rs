@@ -77,7 +77,8 @@ pub async fn orders(ctx: &Context<'_>, node: &Lookahead<'_>, rows: &[orders::Mod
     if product.exists() && !state.caches.entities.holds_products() {
         // Without the entity cache, the lines come with their products (or
         // only their summaries, when nothing more is selected), every one
-        // read now, replacing any the request held.
+        // read now, replacing any the request held (a line's product shows
+        // a whole row the request holds before a summary).
         let products: Vec<_> = if catalog::prime::needs_row(&product) {
             let (lines, products) = lines_with_products(&state.db, &ids).await?;
             loaders.order_items.put(lines);

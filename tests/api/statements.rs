@@ -300,12 +300,77 @@ async fn aliases_showing_a_lines_summary_and_its_whole_product_each_answer_as_re
     assert_eq!(response.statements(), 5);
     let summaries = body["data"]["orders"]["edges"].as_array().unwrap();
     let whole = body["data"]["whole"]["edges"].as_array().unwrap();
-    assert_eq!(summaries.len(), 10);
+    for orders in [summaries, whole] {
+        assert_eq!(orders.len(), 10);
+        assert!(
+            orders
+                .iter()
+                .all(|o| !o["node"]["items"].as_array().unwrap().is_empty())
+        );
+    }
     assert_relations_as_read_alone(&app, token, whole, WHOLE_PRODUCT).await;
     let with_reviews = format!(
         "fragment WithReviews on Product {{ ...Summary reviews(first: 2) {{ edges {{ node {{ rating }} }} }} }} {PRODUCT_SUMMARY}"
     );
     assert_relations_as_read_alone(&app, token, summaries, &with_reviews).await;
+}
+
+#[tokio::test]
+async fn a_customer_sees_the_summary_of_a_product_withdrawn_since_on_their_orders_line() {
+    let app = TestApp::seeded_uncached().await;
+    let admin = app
+        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
+        .await;
+    let product = app.create_product(&admin, "WITHDRAWN-1", 1234, 10).await;
+    let customer = app.register("buyer@example.com").await;
+    let placed = app.place_order(&customer, &[(&product, 2)]).await;
+    assert!(placed.get("errors").is_none(), "{placed}");
+    let withdraw =
+        "mutation($id: ID!) { updateProduct(id: $id, input: { active: false }) { active } }";
+    let withdrawn = app
+        .graphql_as(
+            Some(&admin.access_token),
+            withdraw,
+            json!({ "id": product }),
+        )
+        .await
+        .json();
+    assert_eq!(withdrawn["data"]["updateProduct"]["active"], false);
+
+    let token = Some(customer.access_token.as_str());
+    let query = format!(
+        "{{ orders(first: 5) {{ edges {{ node {{ items {{ quantity unitPriceCents product {{ ...Summary }} }} }} }} }} }} {PRODUCT_SUMMARY}"
+    );
+    let response = app.graphql_as(token, &query, json!({})).await;
+    let body = response.json();
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(
+        body["data"],
+        json!({ "orders": { "edges": [{ "node": { "items": [{
+            "quantity": 2,
+            "unitPriceCents": 1234,
+            "product": {
+                "id": product, "sku": "WITHDRAWN-1", "name": "Product WITHDRAWN-1",
+                "priceCents": 1234, "currency": "EUR",
+            },
+        }] } }] } })
+    );
+    // the customer's orders, the lines with their summaries
+    assert_eq!(response.statements(), 2);
+    let alone = app
+        .graphql_as(
+            token,
+            "query($id: ID!) { product(id: $id) { id } }",
+            json!({ "id": product }),
+        )
+        .await
+        .json();
+    assert!(alone.get("errors").is_none(), "{alone}");
+    assert_eq!(
+        alone["data"],
+        json!({ "product": null }),
+        "withdrawn from the catalog"
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use crate::{
-    binary::{Server, tollgate},
+    binary::{Server, stderr, tollgate},
     commerce::subscriptions,
     helpers::{TestDatabase, until},
 };
@@ -203,9 +203,9 @@ fn hex(bytes: &[u8]) -> String {
 const TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 const CALLER_SPAN: &str = "b7ad6b7169203331";
 
-#[tokio::test(flavor = "multi_thread")]
-async fn spans_reach_an_otlp_receiver_as_children_of_the_callers_trace() {
-    let (sent, mut received) = mpsc::unbounded_channel();
+/// An OTLP/HTTP receiver of traces: its endpoint, and what it is sent.
+async fn otlp_receiver() -> (String, mpsc::UnboundedReceiver<ExportTraceServiceRequest>) {
+    let (sent, received) = mpsc::unbounded_channel();
     let receiver = Router::new().route(
         "/v1/traces",
         post(move |body: Bytes| {
@@ -219,7 +219,12 @@ async fn spans_reach_an_otlp_receiver_as_children_of_the_callers_trace() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, receiver).await });
+    (endpoint, received)
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn spans_reach_an_otlp_receiver_as_children_of_the_callers_trace() {
+    let (endpoint, mut received) = otlp_receiver().await;
     let database = TestDatabase::create().await;
     let mut traced = migrated_for_production(&database);
     traced.extend([
@@ -333,6 +338,98 @@ async fn spans_reach_an_otlp_receiver_as_children_of_the_callers_trace() {
     assert!(warning["fields"]["duration_ms"].is_u64(), "{warning}");
     assert_eq!(warning["spans"][0]["trace_id"], TRACE_ID, "{warning}");
     assert_eq!(warning["fields"]["trace_id"], TRACE_ID, "{warning}");
+}
+
+/// The statements of `spans` that read order lines with their products, in
+/// the order they ran.
+fn lines_statements(spans: &[(Span, String)]) -> Vec<String> {
+    let mut lines: Vec<(u64, String)> = spans
+        .iter()
+        .filter_map(|(span, _)| {
+            let sql = attribute(&span.attributes, "db.query.text")?;
+            let joins = sql.contains(r#"FROM "order_items" INNER JOIN "products""#);
+            joins.then_some((span.start_time_unix_nano, sql))
+        })
+        .collect();
+    lines.sort();
+    lines.into_iter().map(|(_, sql)| sql).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn order_lines_read_only_their_products_summaries_unless_more_is_selected() {
+    let (endpoint, mut received) = otlp_receiver().await;
+    let database = TestDatabase::create().await;
+    let mut envs = migrated_for_production(&database);
+    let (email, password) = ("ops@example.com", "a long admin password");
+    for command in [
+        &["seed", "--size", "demo"][..],
+        &["create-admin", "--email", email, "--password", password],
+    ] {
+        let output = tollgate(command, &envs, None);
+        assert!(output.status.success(), "{command:?}: {}", stderr(&output));
+    }
+    envs.extend([
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+        // Products not cached: the lines read them (a join).
+        ("ENTITY_CACHE", "false"),
+    ]);
+    let server = Server::start(&envs).unwrap();
+    let login = server.post(
+        &json!({
+            "query": "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
+            "variables": { "input": { "email": email, "password": password } },
+        }),
+        &[],
+    );
+    let token = login
+        .split(r#""accessToken":""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{login}"));
+    let bearer = format!("Bearer {token}");
+    for selection in [
+        "id sku name priceCents currency",
+        "name ... on Product { description }",
+    ] {
+        let query = format!(
+            "{{ orders(first: 5) {{ edges {{ node {{ items {{ product {{ {selection} }} }} }} }} }} }}"
+        );
+        let response = server.post(&json!({ "query": query }), &[("authorization", &bearer)]);
+        assert!(response.contains(r#""items":[{"product":{"#), "{response}");
+    }
+
+    let spans = spans_until(&mut received, |spans| lines_statements(spans).len() == 2).await;
+    let statements = lines_statements(&spans);
+    // what each statement reads of the products: its select list
+    let products = |sql: &str| -> Vec<String> {
+        let select = sql.split(" FROM ").next().unwrap();
+        let columns = select.split(", ").filter(|c| c.contains(r#""products"."#));
+        columns
+            .map(|c| c.replace(r#""products"."#, "").replace('"', ""))
+            .collect()
+    };
+    assert_eq!(
+        products(&statements[0]),
+        ["sku", "name", "price_cents", "currency"],
+        "{statements:#?}"
+    );
+    assert_eq!(
+        products(&statements[1]),
+        [
+            "id",
+            "sku",
+            "name",
+            "description",
+            "price_cents",
+            "currency",
+            "stock",
+            "active",
+            "created_at",
+            "updated_at"
+        ],
+        "{statements:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
