@@ -198,13 +198,7 @@ async fn the_owner_hears_their_order_ship_over_sse_and_another_customer_hears_no
         events.listening().await;
     }
 
-    shop.app
-        .graphql_as(
-            Some(&shop.staff.access_token),
-            "mutation($id: ID!) { shipOrder(id: $id) { status } }",
-            json!({ "id": order }),
-        )
-        .await;
+    shop.ship(&order).await;
 
     let heard = ada.result().await;
     assert_eq!(

@@ -6,6 +6,7 @@ mod products;
 mod reviews;
 pub mod subscriptions;
 
+use serde_json::json;
 use tollgate::auth::Role;
 
 use crate::helpers::{Session, TestApp};
@@ -37,6 +38,23 @@ impl Shop {
             .to_owned();
         self.app.pay(&self.ada, &order, payment_key).await;
         order
+    }
+
+    /// Ships `order` as staff; it must have been paid.
+    pub async fn ship(&self, order: &str) {
+        let shipped = self
+            .app
+            .graphql_as(
+                Some(&self.staff.access_token),
+                "mutation($id: ID!) { shipOrder(id: $id) { status } }",
+                json!({ "id": order }),
+            )
+            .await
+            .json();
+        assert_eq!(
+            shipped["data"]["shipOrder"]["status"], "SHIPPED",
+            "{shipped}"
+        );
     }
 
     pub async fn on(app: TestApp) -> Self {

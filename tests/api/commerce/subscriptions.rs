@@ -11,6 +11,7 @@ use tokio_tungstenite::{
 };
 
 use super::Shop;
+use crate::helpers::TestApp;
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -98,13 +99,7 @@ async fn the_owner_hears_their_order_ship_and_another_customer_hears_nothing() {
         send(socket, subscribe).await;
     }
     shop.app.listening(2).await;
-    shop.app
-        .graphql_as(
-            Some(&shop.staff.access_token),
-            "mutation($id: ID!) { shipOrder(id: $id) { status } }",
-            json!({ "id": order }),
-        )
-        .await;
+    shop.ship(&order).await;
 
     let heard = next(&mut ada, Duration::from_secs(5))
         .await
@@ -186,11 +181,64 @@ async fn an_anonymous_connection_cannot_follow_orders() {
 
 #[tokio::test]
 async fn the_connection_closes_with_4403_when_its_token_expires() {
-    let app =
-        crate::helpers::TestApp::with(|args| args.access_token_ttl_secs = Some("1".into())).await;
+    let app = TestApp::with(|args| args.access_token_ttl_secs = Some("1".into())).await;
     let addr = app.serve().await;
     let session = app.register("ada@example.com").await;
     let mut socket = open(addr, Some(&session.access_token)).await;
     let closed = next(&mut socket, Duration::from_secs(5)).await.unwrap();
     assert_eq!(closed, Err(Some(4403)));
+}
+
+/// Runs `query` as operation `id` on `socket`; its data, once complete.
+async fn ask(socket: &mut Socket, id: &str, query: &str, variables: Value) -> Value {
+    let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+    send(socket, subscribe).await;
+    let answer = next(socket, Duration::from_secs(5)).await.unwrap().unwrap();
+    assert_eq!(answer["type"], "next", "{answer}");
+    let complete = next(socket, Duration::from_secs(5)).await.unwrap().unwrap();
+    assert_eq!(complete, json!({ "type": "complete", "id": id }));
+    answer["payload"]["data"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_shows_a_product_as_it_is_now_after_listing_the_orders_of_its_line() {
+    // Products not cached: a list of orders reads its lines' product summaries.
+    let app = TestApp::with(|args| args.entity_cache = Some("false".into())).await;
+    let shop = Shop::on(app).await;
+    let addr = shop.app.serve().await;
+    let order = shop.paid_order("ws-summaries").await;
+    let mut ada = open(addr, Some(&shop.ada.access_token)).await;
+
+    let list = "{ orders(first: 5) { edges { node { items { product { id name } } } } } }";
+    let listed = ask(&mut ada, "list", list, json!({})).await;
+    let product = &listed["orders"]["edges"][0]["node"]["items"][0]["product"];
+    assert_eq!(product["name"], "Product MUG-1", "{listed}");
+    let renamed = shop
+        .app
+        .graphql_as(
+            Some(&shop.staff.access_token),
+            "mutation($id: ID!) { updateProduct(id: $id, input: { name: \"Big mug\" }) { name } }",
+            json!({ "id": product["id"] }),
+        )
+        .await
+        .json();
+    assert_eq!(renamed["data"]["updateProduct"]["name"], "Big mug");
+
+    // The same connection, a later operation that reads the line's product
+    // without listing orders (an event): the product as it is now.
+    let watch =
+        "subscription($id: ID) { orderStatusChanged(orderId: $id) { items { product { name } } } }";
+    let subscribe = json!({ "id": "watch", "type": "subscribe", "payload": { "query": watch, "variables": { "id": order } } });
+    send(&mut ada, subscribe).await;
+    shop.app.listening(1).await;
+    shop.ship(&order).await;
+    let heard = next(&mut ada, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        heard["payload"]["data"],
+        json!({ "orderStatusChanged": { "items": [{ "product": { "name": "Big mug" } }] } }),
+        "{heard}"
+    );
 }
