@@ -6,7 +6,13 @@ use futures_util::future::join_all;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Session, TestApp};
+
+/// An admin of `app`: sees every order.
+async fn admin(app: &TestApp) -> Session {
+    app.user_with_role("admin@example.com", tollgate::auth::Role::Admin)
+        .await
+}
 
 const PRODUCTS_WITH_REVIEWS_AND_AUTHORS: &str = r#"
 query Catalog($first: Int!) {
@@ -138,9 +144,7 @@ const ORDER_STATEMENTS: u64 = 3;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn orders_with_customer_items_products_and_payments_cost_three_statements_at_any_size() {
     let app = TestApp::seeded_uncached().await;
-    let admin = app
-        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
-        .await;
+    let admin = admin(&app).await;
     let token = Some(admin.access_token.as_str());
     for first in [5, 50] {
         let response = app
@@ -242,9 +246,7 @@ async fn orders_as(
 #[tokio::test]
 async fn orders_lines_show_their_products_summaries_as_the_products_read_alone() {
     let app = TestApp::seeded_uncached().await;
-    let admin = app
-        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
-        .await;
+    let admin = admin(&app).await;
     let token = Some(admin.access_token.as_str());
     let query = orders_with_products("...Summary", PRODUCT_SUMMARY);
     for first in [5, 50] {
@@ -261,9 +263,7 @@ async fn a_lines_product_asked_for_more_than_its_summary_in_a_fragment_is_read_w
     let app = TestApp::seeded_uncached().await;
     let fragment = "fragment More on Product { id name ... on Product { description stock } }";
     let query = orders_with_products("sku ...More", fragment);
-    let admin = app
-        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
-        .await;
+    let admin = admin(&app).await;
     let token = Some(admin.access_token.as_str());
     let (orders, statements) = orders_as(&app, token, &query, 20).await;
     // the orders with their customers, the lines with their whole products:
@@ -288,9 +288,7 @@ async fn aliases_showing_a_lines_summary_and_its_whole_product_each_answer_as_re
             }} }} }}
         }} {PRODUCT_SUMMARY} {WHOLE_PRODUCT}"
     );
-    let admin = app
-        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
-        .await;
+    let admin = admin(&app).await;
     let token = Some(admin.access_token.as_str());
     let response = app.graphql_as(token, &query, json!({ "first": 10 })).await;
     let body = response.json();
@@ -318,9 +316,7 @@ async fn aliases_showing_a_lines_summary_and_its_whole_product_each_answer_as_re
 #[tokio::test]
 async fn a_customer_sees_the_summary_of_a_product_withdrawn_since_on_their_orders_line() {
     let app = TestApp::seeded_uncached().await;
-    let admin = app
-        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
-        .await;
+    let admin = admin(&app).await;
     let product = app.create_product(&admin, "WITHDRAWN-1", 1234, 10).await;
     let customer = app.register("buyer@example.com").await;
     let placed = app.place_order(&customer, &[(&product, 2)]).await;
@@ -442,9 +438,7 @@ async fn a_customers_own_orders_come_with_their_customer_and_products_page_by_pa
 #[tokio::test]
 async fn aliases_asking_for_the_same_page_of_a_customers_orders_share_one_statement() {
     let app = TestApp::seeded_uncached().await;
-    let admin = app
-        .user_with_role("admin@example.com", tollgate::auth::Role::Admin)
-        .await;
+    let admin = admin(&app).await;
     let query = r#"{ orders(first: 10) { edges { node { customer {
         recent: orders(first: 3) { edges { node { id } } }
         again: orders(first: 3) { edges { node { id status } } }
